@@ -1,0 +1,153 @@
+package markdown
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/alecthomas/chroma/v2"
+	chtml "github.com/alecthomas/chroma/v2/formatters/html"
+	"github.com/alecthomas/chroma/v2/lexers"
+	"github.com/alecthomas/chroma/v2/styles"
+
+	"multistage/internal/dockerfile"
+)
+
+func init() { RegisterLexer(dockerfile.Lexer) }
+
+// Styles used for code: GitHub's light style by default and its dark style
+// under prefers-color-scheme: dark. Both are emitted as CSS classes, so pages
+// carry no inline style (the Content-Security-Policy forbids it).
+const (
+	LightStyle = "github"
+	DarkStyle  = "github-dark"
+)
+
+// overrides holds lexers that replace chroma's own for some languages (its
+// Dockerfile lexer is wrong; see internal/dockerfile). Keys are lower-case
+// language names and aliases.
+var overrides = map[string]chroma.Lexer{}
+
+// RegisterLexer makes l the lexer for its name and aliases, ahead of chroma's.
+func RegisterLexer(l chroma.Lexer) {
+	cfg := l.Config()
+	overrides[strings.ToLower(cfg.Name)] = l
+	for _, a := range cfg.Aliases {
+		overrides[strings.ToLower(a)] = l
+	}
+}
+
+// LexerFor returns the lexer for a fence language, or nil for none: unknown
+// and missing languages render as plain escaped text, never as an error, and
+// never by guessing (chroma's analysers guess wrong on short snippets).
+func LexerFor(lang string) chroma.Lexer {
+	lang = strings.ToLower(lang)
+	if lang == "" || lang == "text" || lang == "plain" || lang == "txt" {
+		return nil
+	}
+	if l, ok := overrides[lang]; ok {
+		return l
+	}
+	if l := lexers.Get(lang); l != nil && l != lexers.Fallback {
+		return chroma.Coalesce(l)
+	}
+	return nil
+}
+
+// highlighter renders code blocks and remembers each distinct one, so a block
+// repeated across pages (or unchanged between dev-mode rebuilds) is
+// highlighted once.
+type highlighter struct {
+	mu    sync.Mutex
+	cache map[string][]byte
+}
+
+// maxCache bounds the memo; past it the memo starts over, which only costs
+// time, never correctness.
+const maxCache = 20000
+
+func (h *highlighter) render(lang string, code []byte, f Fence) ([]byte, error) {
+	key := fmt.Sprintf("%s\x00%v\x00%v\x00%d\x00%s", lang, f.LineNos, f.HL, f.Lines[0], code)
+	h.mu.Lock()
+	if b, ok := h.cache[key]; ok {
+		h.mu.Unlock()
+		return b, nil
+	}
+	h.mu.Unlock()
+	b, err := highlight(lang, code, f)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	if h.cache == nil || len(h.cache) >= maxCache {
+		h.cache = make(map[string][]byte)
+	}
+	h.cache[key] = b
+	h.mu.Unlock()
+	return b, nil
+}
+
+func formatter(f Fence) *chtml.Formatter {
+	opts := []chtml.Option{chtml.WithClasses(true), chtml.TabWidth(4), chtml.WithPreWrapper(preWrapper{})}
+	if f.LineNos {
+		opts = append(opts, chtml.WithLineNumbers(true))
+	}
+	if len(f.HL) > 0 {
+		opts = append(opts, chtml.HighlightLines(f.HL))
+	}
+	if f.Lines[0] > 1 {
+		// Numbers match the included file's own lines.
+		opts = append(opts, chtml.BaseLineNumber(f.Lines[0]))
+	}
+	return chtml.New(opts...)
+}
+
+func highlight(lang string, code []byte, f Fence) ([]byte, error) {
+	l := LexerFor(lang)
+	if l == nil {
+		l = plainLexer
+	}
+	it, err := l.Tokenise(nil, string(code))
+	if err != nil {
+		// A lexer that fails is a bug in it, not in the page: show the code.
+		it, _ = plainLexer.Tokenise(nil, string(code))
+	}
+	var buf bytes.Buffer
+	if err := formatter(f).Format(&buf, styles.Get(LightStyle), it); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// preWrapper is chroma's <pre><code> with tabindex="0": a code block that
+// scrolls sideways must be reachable from the keyboard.
+type preWrapper struct{}
+
+func (preWrapper) Start(code bool, styleAttr string) string {
+	return `<pre tabindex="0" class="chroma"><code>`
+}
+
+func (preWrapper) End(code bool) string { return "</code></pre>" }
+
+// plainLexer emits the whole input as one Text token: chroma's formatter then
+// still adds line numbers and highlighted lines, and escapes the text.
+var plainLexer = chroma.MustNewLexer(&chroma.Config{Name: "plaintext"}, func() chroma.Rules {
+	return chroma.Rules{"root": {{Pattern: `(?s).+`, Type: chroma.Text}}}
+})
+
+// CSS returns the stylesheet for highlighted code: the light style, then the
+// dark one scoped to prefers-color-scheme: dark.
+func CSS() (string, error) {
+	f := chtml.New(chtml.WithClasses(true), chtml.WithLineNumbers(true))
+	var b bytes.Buffer
+	if err := f.WriteCSS(&b, styles.Get(LightStyle)); err != nil {
+		return "", err
+	}
+	b.WriteString("@media (prefers-color-scheme: dark) {\n")
+	if err := f.WriteCSS(&b, styles.Get(DarkStyle)); err != nil {
+		return "", err
+	}
+	b.WriteString("}\n")
+	return b.String(), nil
+}
