@@ -1,0 +1,300 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"flag"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"multistage/app"
+	"multistage/site"
+)
+
+// defaultAddr is serve's address: -addr, else PORT from the environment (as
+// platforms such as Cloud Run and Heroku set it), else :5000.
+func defaultAddr(flagAddr string, flagSet bool) string {
+	if flagSet {
+		return flagAddr
+	}
+	if p := os.Getenv("PORT"); p != "" {
+		return ":" + p
+	}
+	return ":5000"
+}
+
+func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+	fset := newFlags("serve", stderr)
+	addr := fset.String("addr", ":5000", "listen `address` (default :5000, or :$PORT when PORT is set)")
+	src := fset.String("src", "", "render this `folder` instead of the embedded tutorial")
+	quiet := fset.Bool("quiet", false, "do not log each request")
+	if err := parse(fset, args); err != nil {
+		return err
+	}
+	addrSet := false
+	fset.Visit(func(f *flag.Flag) { addrSet = addrSet || f.Name == "addr" })
+	listen := defaultAddr(*addr, addrSet)
+
+	start := time.Now()
+	srcFS, err := sourceFS(*src)
+	if err != nil {
+		return err
+	}
+	s, err := site.Build(srcFS, site.Options{})
+	if err != nil {
+		return err
+	}
+	built := time.Since(start)
+
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return listenError(listen, err)
+	}
+	v, rev := buildVersion()
+	_, appRev := v, rev
+	h := newHandler(s, app.New(app.Config{Revision: appRev}), nil)
+	if !*quiet {
+		h = logRequests(log, h)
+	}
+	log.Info("serving", "url", displayURL(ln.Addr()), "pages", len(s.Pages), "build", built.Round(time.Microsecond), "version", v)
+	return serveUntilDone(ctx, ln, h, log)
+}
+
+// listenError turns a bind failure into one line that says what to do.
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("listen %s: address already in use: stop the other server or pass -addr (or PORT) with a free port", addr)
+	}
+	return fmt.Errorf("listen %s: %v", addr, errors.Unwrap(err))
+}
+
+func displayURL(a net.Addr) string {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	host := ta.IP.String()
+	if ta.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return fmt.Sprintf("http://%s/", net.JoinHostPort(host, fmt.Sprint(ta.Port)))
+}
+
+// newServer sets the limits a public server needs: slow or idle clients
+// cannot hold connections forever, and headers are bounded.
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		IdleTimeout:       90 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// serveUntilDone serves on ln until ctx is cancelled (SIGINT or SIGTERM),
+// then stops accepting and lets in-flight requests finish.
+func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	srv := newServer(h, log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("shutdown: %v", err)
+	}
+	return nil
+}
+
+// handler routes the fixed endpoints and hands the rest to the site. A
+// plain switch on the path: no pattern matching on the hot path.
+type handler struct {
+	site *site.Site
+	app  http.Handler
+	live http.Handler // nil outside dev mode: /_live is then a 404
+	// current returns the site to serve; dev mode swaps it atomically.
+	current func() *site.Site
+}
+
+func newHandler(s *site.Site, a http.Handler, live http.Handler) http.Handler {
+	return &handler{site: s, app: a, live: live, current: func() *site.Site { return s }}
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	if bad := badPath(r); bad != "" {
+		site.SecurityHeaders(w.Header())
+		http.Error(w, "400 bad request: "+bad, http.StatusBadRequest)
+		return
+	}
+	switch {
+	case p == "/healthz":
+		hd := w.Header()
+		hd.Set("Content-Type", "text/plain; charset=utf-8")
+		hd.Set("Cache-Control", "no-store")
+		site.SecurityHeaders(hd)
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			hd.Set("Allow", "GET, HEAD")
+			http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		_, _ = io.WriteString(w, "ok\n")
+	case p == "/app":
+		http.Redirect(w, r, "/app/", http.StatusMovedPermanently)
+	case strings.HasPrefix(p, "/app/"):
+		site.SecurityHeaders(w.Header())
+		h.app.ServeHTTP(w, r)
+	case p == "/_live" && h.live != nil:
+		h.live.ServeHTTP(w, r)
+	default:
+		h.current().ServeHTTP(w, r)
+	}
+}
+
+// badPath rejects request targets that only an attack produces: NUL bytes,
+// backslashes, dot-dot segments and encoded separators. Nothing is read from
+// disk per request anyway; this keeps such requests out of the site's 404s
+// and logs them for what they are.
+func badPath(r *http.Request) string {
+	p := r.URL.Path
+	if p == "" || p[0] != '/' {
+		return "path must start with /"
+	}
+	if strings.ContainsAny(p, "\x00\\") {
+		return "NUL or backslash in path"
+	}
+	raw := strings.ToLower(r.URL.RawPath)
+	if strings.Contains(raw, "%2f") || strings.Contains(raw, "%5c") || strings.Contains(raw, "%00") {
+		return "encoded separator in path"
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == ".." || seg == "." {
+			return "dot segment in path"
+		}
+	}
+	return ""
+}
+
+// statusWriter records what a handler answered, for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Flush lets the dev server's event stream through the logger.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap gives http.ResponseController the real writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests writes one log line per request.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status),
+			slog.Int64("bytes", sw.bytes),
+			slog.Duration("dur", time.Since(start)),
+			slog.String("remote", r.RemoteAddr),
+		)
+	})
+}
+
+// dirFS is os.DirFS that refuses symbolic links leading outside the folder,
+// so -src never serves a file the author did not put in it.
+type dirFS struct {
+	root string // absolute, symlinks resolved
+	fs.FS
+}
+
+func newDirFS(dir string) fs.FS {
+	abs, err := filepath.Abs(dir)
+	if err == nil {
+		if r, err2 := filepath.EvalSymlinks(abs); err2 == nil {
+			abs = r
+		}
+	}
+	return &dirFS{root: abs, FS: os.DirFS(abs)}
+}
+
+func (d *dirFS) check(name string) error {
+	if !fs.ValidPath(name) {
+		return &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	full := filepath.Join(d.root, filepath.FromSlash(name))
+	real, err := filepath.EvalSymlinks(full)
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	if real != d.root && !strings.HasPrefix(real, d.root+string(filepath.Separator)) {
+		return &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("symbolic link leads outside the source folder: %w", fs.ErrPermission)}
+	}
+	return nil
+}
+
+func (d *dirFS) Open(name string) (fs.File, error) {
+	if err := d.check(name); err != nil {
+		return nil, err
+	}
+	return d.FS.Open(name)
+}
+
+func (d *dirFS) ReadFile(name string) ([]byte, error) {
+	if err := d.check(name); err != nil {
+		return nil, err
+	}
+	return fs.ReadFile(d.FS, name)
+}
+
+func (d *dirFS) Stat(name string) (fs.FileInfo, error) {
+	if err := d.check(name); err != nil {
+		return nil, err
+	}
+	return fs.Stat(d.FS, name)
+}
