@@ -55,16 +55,20 @@ func startServe(t *testing.T, args ...string) (string, func() error, *syncBuffer
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := urlRe.FindStringSubmatch(stderr.String()); m != nil {
+			var once sync.Once
+			var stopErr error
 			stop := func() error {
-				cancel()
-				select {
-				case err := <-done:
-					return err
-				case <-time.After(15 * time.Second):
-					return errors.New("server did not stop")
-				}
+				once.Do(func() {
+					cancel()
+					select {
+					case stopErr = <-done:
+					case <-time.After(15 * time.Second):
+						stopErr = errors.New("server did not stop")
+					}
+				})
+				return stopErr
 			}
-			t.Cleanup(func() { _ = stop })
+			t.Cleanup(func() { _ = stop() })
 			return strings.TrimSuffix(m[1], "/"), stop, stderr
 		}
 		select {
@@ -367,7 +371,8 @@ func TestProjectStructure(t *testing.T) {
 }
 
 // TestDockerfileExplanations keeps the pages that explain the Dockerfiles
-// true: every instruction they quote in code spans is in the file.
+// true: every instruction their bullet points quote in code spans is in the
+// file ("..." stands for an elided part).
 func TestDockerfileExplanations(t *testing.T) {
 	instr := regexp.MustCompile("`((?:FROM|RUN|COPY|USER|EXPOSE|ENV|ENTRYPOINT|CMD|WORKDIR|HEALTHCHECK|ARG|LABEL) [^`]*)`")
 	for page, file := range map[string]string{"content/dockerfile-normal.md": "Dockerfile.normal", "content/dockerfile-multistage.md": "Dockerfile"} {
@@ -380,7 +385,13 @@ func TestDockerfileExplanations(t *testing.T) {
 			t.Fatal(err)
 		}
 		flat := strings.Join(strings.Fields(strings.ReplaceAll(string(df), "\\\n", " ")), " ")
-		for _, m := range instr.FindAllStringSubmatch(string(md), -1) {
+		var bullets strings.Builder
+		for _, line := range strings.Split(string(md), "\n") {
+			if t := strings.TrimSpace(line); strings.HasPrefix(t, "- ") {
+				bullets.WriteString(t + "\n")
+			}
+		}
+		for _, m := range instr.FindAllStringSubmatch(bullets.String(), -1) {
 			q := m[1]
 			for _, part := range strings.Split(q, "...") {
 				part = strings.TrimSpace(part)

@@ -42,6 +42,9 @@ type About struct {
 	RootFSUnreadable []string `json:"rootfs_unreadable,omitempty"`
 	RootFSTruncated  bool     `json:"rootfs_truncated,omitempty"`
 	RootFSMillis     float64  `json:"rootfs_walk_ms,omitempty"`
+	// RootFSPending is set while the one walk is still running (a large
+	// host file system); the figures follow on a later request.
+	RootFSPending bool `json:"rootfs_pending,omitempty"`
 }
 
 // Config tunes a Handler. The zero value reports on the running process.
@@ -55,6 +58,8 @@ type Config struct {
 	// WalkLimits bound the one walk of the root file system.
 	MaxFiles int
 	MaxTime  time.Duration
+	// Wait bounds how long one /app/about request waits for the walk.
+	Wait time.Duration
 }
 
 // Handler serves /app/ and /app/about. Create it with New.
@@ -63,6 +68,8 @@ type Handler struct {
 	base  About
 	root  string
 	walk  func() Walk
+	done  chan struct{} // closed when the walk has finished
+	wait  time.Duration
 	limit Limits
 }
 
@@ -96,8 +103,16 @@ func New(cfg Config) *Handler {
 		BinaryBytes: binaryBytes(),
 		Container:   inContainer,
 	}
+	h.wait = cfg.Wait
+	if h.wait == 0 {
+		h.wait = 2 * time.Second
+	}
 	if inContainer {
-		h.walk = sync.OnceValue(func() Walk { return WalkRoot(h.root, h.limit) })
+		h.done = make(chan struct{})
+		h.walk = sync.OnceValue(func() Walk {
+			defer close(h.done)
+			return WalkRoot(h.root, h.limit)
+		})
 		go h.walk()
 	}
 	h.mux = http.NewServeMux()
@@ -136,11 +151,18 @@ func (h *Handler) about(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(append(b, '\n'))
 }
 
-// Report returns the self-report. In a container it waits for the root file
-// system walk, which is bounded by the handler's limits and runs once.
+// Report returns the self-report. In a container it waits a little for the
+// root file system walk (bounded, run once per process); a request never
+// waits longer than Config.Wait, and reports rootfs_pending instead.
 func (h *Handler) Report() About {
 	a := h.base
 	if h.walk != nil {
+		select {
+		case <-h.done:
+		case <-time.After(h.wait):
+			a.RootFSPending = true
+			return a
+		}
 		wk := h.walk()
 		a.RootFSFiles = wk.Files
 		a.RootFSBytes = wk.Bytes
