@@ -59,28 +59,42 @@
         set("note", "Opened from the file system: the demo app runs only in the multistage binary or image.");
         return;
       }
-      fetch(panel.getAttribute("data-about"), { headers: { Accept: "application/json" } })
-        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-        .then(function (a) {
-          set("variant", a.variant);
-          set("go", a.go);
-          set("binary", a.binary_bytes ? mb(a.binary_bytes) : "unknown");
-          set("container", a.container ? "yes" : "no, a process on the host");
-          if (a.container && a.rootfs_files) {
-            panel.querySelector(".demo-rootfs").hidden = false;
-            set("rootfs", a.rootfs_files.toLocaleString("en") + " files, " + mb(a.rootfs_bytes));
-          }
-          var story = a.container
-            ? (a.variant === "multistage"
-              ? "You are reading this from the multistage image: its whole file system is the one binary."
-              : "You are reading this from the " + a.variant + " image: it carries the whole Go toolchain beside the binary.")
-            : "You are reading this from the binary running directly on a machine (variant " + a.variant + ").";
-          set("note", story + " Live from /app/about.");
-          panel.classList.add("demo-live");
-        })
-        .catch(function () {
-          set("note", "The demo app did not answer: this copy of the site is static. Run the multistage binary or image to see it live.");
-        });
+      var tries = 0;
+      var load = function () {
+        fetch(panel.getAttribute("data-about"), { headers: { Accept: "application/json" } })
+          .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+          .then(function (a) {
+            if (a.rootfs_pending && tries++ < 10) {
+              // The server is still counting a large file system: ask again.
+              panel.querySelector(".demo-rootfs").hidden = false;
+              set("rootfs", "still counting…");
+              setTimeout(load, 1500);
+            }
+            set("variant", a.variant);
+            set("go", a.go);
+            set("binary", a.binary_bytes ? mb(a.binary_bytes) : "unknown");
+            set("container", a.container ? "yes" : "no, a process on the host");
+            if (a.container && a.rootfs_files) {
+              panel.querySelector(".demo-rootfs").hidden = false;
+              set("rootfs", a.rootfs_files.toLocaleString("en") + " files, " + mb(a.rootfs_bytes));
+            }
+            var story;
+            if (a.variant === "multistage" && a.container) {
+              story = "You are reading this from the multistage image: its whole file system is the one binary.";
+            } else if (a.variant === "normal" && a.container) {
+              story = "You are reading this from the normal image: the whole Go toolchain ships beside the binary.";
+            } else {
+              story = "You are reading this from a " + a.variant + " build of the binary" +
+                (a.container ? ", inside a container." : ", running directly on a machine.");
+            }
+            set("note", story + " Live from /app/about.");
+            panel.classList.add("demo-live");
+          })
+          .catch(function () {
+            set("note", "The demo app did not answer: this copy of the site is static. Run the multistage binary or image to see it live.");
+          });
+      };
+      load();
     });
   }
 
