@@ -147,7 +147,7 @@ func (b *builder) renderPage(p *Page) {
 		b.mu.Unlock()
 		return
 	}
-	p.Body, p.H1, p.TOC, p.ids = res.HTML, res.H1, res.TOC, res.IDs
+	p.Body, p.Head, p.H1, p.TOC, p.ids = res.HTML, res.Head, res.H1, res.TOC, res.IDs
 }
 
 // resolve turns a link or image destination written in page p into a

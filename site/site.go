@@ -83,6 +83,7 @@ type Page struct {
 	Description string
 	Weight      int
 	Body        template.HTML
+	Head        template.HTML // the page's own <h1>, when its markdown opens with one
 	H1          string
 	TOC         []markdown.Heading
 	Prev, Next  *Page

@@ -19,6 +19,7 @@ import (
 	stdhtml "html"
 	"html/template"
 	"sort"
+	"strings"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
@@ -63,11 +64,12 @@ type Heading struct {
 // Result is a rendered page.
 type Result struct {
 	HTML template.HTML
-	// H1 is the text of a top-level heading the page opens with, if any: the
-	// template then does not add the title as a second h1.
-	H1  string
-	TOC []Heading // the h2 and h3 headings, in order
-	IDs []string  // every id attribute in HTML, sorted, for anchor checks
+	// Head is the <h1> element the page opens with, if it opens with one; it
+	// is not part of HTML. H1 is its text.
+	Head template.HTML
+	H1   string
+	TOC  []Heading // the h2 and h3 headings, in order
+	IDs  []string  // every id attribute in HTML, sorted, for anchor checks
 }
 
 // Directives are fence languages rendered by Context.Directive instead of as
@@ -139,11 +141,19 @@ func (r *Renderer) Render(src []byte, c Context) (*Result, error) {
 	if err := st.errs.Err(); err != nil {
 		return nil, err
 	}
+	out := buf.String()
+	head := ""
+	if st.h1 != "" {
+		if i := strings.Index(out, "</h1>\n"); i >= 0 {
+			head, out = out[:i+6], out[i+6:]
+		}
+	}
 	res := &Result{
 		// The one place where rendered markdown becomes trusted HTML: goldmark
 		// escapes text and refuses raw HTML (see the package doc), chroma
 		// escapes code, and directives come from the caller's html/template.
-		HTML: template.HTML(buf.String()),
+		HTML: template.HTML(out),
+		Head: template.HTML(head),
 		H1:   st.h1,
 		TOC:  st.toc,
 		IDs:  collectIDs(buf.Bytes()),

@@ -65,6 +65,7 @@ func TestGolden(t *testing.T) {
 				got = []byte("ERROR\n" + err.Error() + "\n")
 			} else {
 				var b bytes.Buffer
+				b.WriteString(string(res.Head))
 				b.WriteString(string(res.HTML))
 				fmt.Fprintf(&b, "<!-- h1: %q -->\n", res.H1)
 				for _, h := range res.TOC {
@@ -167,8 +168,8 @@ func TestHeadingIDs(t *testing.T) {
 			t.Errorf("%q: %v", tt.md, err)
 			continue
 		}
-		if !strings.Contains(string(res.HTML), tt.want) {
-			t.Errorf("%q: want %s in\n%s", tt.md, tt.want, res.HTML)
+		if h := string(res.Head + res.HTML); !strings.Contains(h, tt.want) {
+			t.Errorf("%q: want %s in\n%s", tt.md, tt.want, h)
 		}
 	}
 }

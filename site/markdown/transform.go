@@ -47,7 +47,9 @@ func (t *transformer) Transform(doc *ast.Document, reader text.Reader, pc parser
 			txt := strings.TrimSpace(plainText(n, src))
 			id := slugs.Slug(txt)
 			n.SetAttributeString("id", []byte(id))
-			if first && n.Level == 1 {
+			if first && n.Level == 1 && n == doc.FirstChild() {
+				// The page opens with its title: Render hands it back apart
+				// (Result.Head), so the template can put things after it.
 				st.h1 = txt
 			}
 			if n.Level == 2 || n.Level == 3 {
