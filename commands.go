@@ -10,33 +10,7 @@ import (
 	"time"
 
 	"multistage/internal/sizes"
-	"multistage/site"
 )
-
-func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fset := newFlags("build", stderr)
-	src := fset.String("src", "", "render this `folder` instead of the embedded tutorial")
-	out := fset.String("o", "public", "output `folder`")
-	base := fset.String("base", "/", "absolute URL `path` the site is served under (for the 404 page and sitemap)")
-	if err := parse(fset, args); err != nil {
-		return err
-	}
-	start := time.Now()
-	srcFS, err := sourceFS(*src)
-	if err != nil {
-		return err
-	}
-	s, err := site.Build(srcFS, site.Options{Base: *base})
-	if err != nil {
-		return err
-	}
-	n, bytes, err := s.Export(*out)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "built %d pages, %d files, %d bytes into %s in %s\n", len(s.Pages), n, bytes, *out, time.Since(start).Round(time.Millisecond))
-	return nil
-}
 
 func runSizes(ctx context.Context, args []string, stderr io.Writer) error {
 	fset := newFlags("sizes", stderr)

@@ -37,6 +37,7 @@ type siteData struct {
 	CSS, JS string // root-relative asset paths
 	LiveJS  string // set in dev mode only
 	Favicon string
+	URL     string // the site's absolute URL, or "" (see sitemap.go)
 }
 
 // Href is the link from the page being rendered to another page.
@@ -122,7 +123,7 @@ func (b *builder) addAsset(name, ext, typ string, data []byte) string {
 
 // assemble executes the templates and finishes every entry.
 func (b *builder) assemble() (*Site, error) {
-	sd := &siteData{Title: b.pages[0].Title, Pages: b.pages, CSS: b.css, JS: b.js, LiveJS: b.liveJS, Favicon: b.favicon}
+	sd := &siteData{Title: b.pages[0].Title, Pages: b.pages, CSS: b.css, JS: b.js, LiveJS: b.liveJS, Favicon: b.favicon, URL: b.opt.URL}
 	s := &Site{Pages: b.pages, entries: map[string]*Entry{}}
 	add := func(e *Entry) { s.entries[e.Path] = e }
 	for _, e := range b.assets {
@@ -148,18 +149,21 @@ func (b *builder) assemble() (*Site, error) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
+	if b.opt.URL != "" {
+		add(b.sitemap())
+	}
 	s.notFound = &Entry{Path: "/404.html", Type: "text/html; charset=utf-8", Body: buf.Bytes(), CacheControl: cacheRevalidate}
 	add(s.notFound)
 	for p := range s.entries {
 		s.paths = append(s.paths, p)
 	}
 	sort.Strings(s.paths)
-	finish(s)
+	finish(s, !b.opt.NoGzip)
 	return s, nil
 }
 
-// finish computes ETags and gzip bodies in parallel.
-func finish(s *Site) {
+// finish computes ETags and (unless !gz) gzip bodies in parallel.
+func finish(s *Site, gz bool) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 4)
 	for _, e := range s.entries {
@@ -170,7 +174,7 @@ func finish(s *Site) {
 			sum := sha256.Sum256(e.Body)
 			tag := hex.EncodeToString(sum[:])[:20]
 			e.ETag = `"` + tag + `"`
-			if compressible(e.Type) {
+			if gz && compressible(e.Type) {
 				var z bytes.Buffer
 				zw, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
 				_, _ = zw.Write(e.Body)

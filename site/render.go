@@ -115,6 +115,7 @@ func (b *builder) renderPages() {
 			defer wg.Done()
 			for p := range work {
 				b.renderPage(p)
+				b.progress()
 			}
 		}()
 	}
@@ -200,6 +201,9 @@ func (b *builder) resolve(p *Page, dest string, image bool, line int) (markdown.
 			b.noteAnchor(p.File, line, tp, frag)
 		}
 		return markdown.Target{Href: href(p, tp) + suffix}, nil
+	}
+	if !image && (strings.HasSuffix(u.Path, "/") || path.Ext(u.Path) == "") {
+		return b.resolveURL(p, dest, u.Path, frag, suffix, line)
 	}
 	if imageExts[strings.ToLower(path.Ext(target))] == "" {
 		what := "link"

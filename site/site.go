@@ -55,6 +55,17 @@ type Options struct {
 	// Only what must be absolute uses it: the 404 page, which is served at
 	// any depth, and the sitemap.
 	Base string
+	// URL is the site's full address ("https://example.com/docs/"). When
+	// set, pages carry a canonical link and the site a /sitemap.xml, and its
+	// path is the Base. Without it neither exists (see sitemap.go).
+	URL string
+	// Progress, when set, is called as pages are rendered (from one
+	// goroutine at a time), for a count on a terminal.
+	Progress func(done, total int)
+	// NoGzip skips the precompressed copies (Entry.Gzip stays nil): the
+	// static export writes Body only, and compressing thousands of pages at
+	// the best level would be most of its time.
+	NoGzip bool
 	// Renderer is reused between builds (it caches highlighted code); nil
 	// makes a new one.
 	Renderer *markdown.Renderer
@@ -88,7 +99,8 @@ type Page struct {
 	TOC         []markdown.Heading
 	Prev, Next  *Page
 
-	ids []string
+	ids   []string
+	index int // position in Site.Pages
 }
 
 // Site is a built site. It never changes after Build returns.
@@ -115,6 +127,9 @@ func Build(src fs.FS, opt Options) (*Site, error) {
 	if b.opt.Theme == nil {
 		b.opt.Theme = Theme()
 	}
+	if err := checkURL(&b.opt); err != nil {
+		return nil, err
+	}
 	if b.opt.Base == "" {
 		b.opt.Base = "/"
 	}
@@ -132,10 +147,12 @@ type builder struct {
 	opt    Options
 	pages  []*Page
 	byFile map[string]*Page
+	bySlug map[string]*Page // URL slug (and file-derived slug) → page, for URL-style links
 
-	mu      sync.Mutex
-	errs    markdown.Errors
-	anchors []anchorRef
+	mu       sync.Mutex
+	rendered int // pages done, for Options.Progress
+	errs     markdown.Errors
+	anchors  []anchorRef
 
 	bodies map[*Page]pageSource
 	static map[string]*staticFile
@@ -278,11 +295,13 @@ func (b *builder) loadPages() error {
 			b.errorf(p.File, 0, "page URL %s is also %s's", p.URL, q.File)
 		}
 		urls[p.URL] = p
+		p.index = i
 		if i > 0 {
 			p.Prev = b.pages[i-1]
 			b.pages[i-1].Next = p
 		}
 	}
+	b.indexSlugs()
 	b.bodies = map[*Page]pageSource{}
 	for p, l := range bodies {
 		b.bodies[p] = pageSource{body: l.body, line: l.line}

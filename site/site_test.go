@@ -264,7 +264,7 @@ func TestRealSite(t *testing.T) {
 		t.Fatalf("the tutorial does not build:\n%v", err)
 	}
 	dir := filepath.Join(t.TempDir(), "public")
-	if _, _, err := s.Export(dir); err != nil {
+	if _, _, err := s.Export(dir, ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range s.Paths() {
