@@ -134,13 +134,25 @@ func (b *builder) assemble() (*Site, error) {
 		add(sf.entry)
 	}
 	var errs markdown.Errors
-	for _, p := range b.pages {
+	// Pages are executed on all cores (html/template is safe for parallel
+	// use) into slots, and added in order.
+	done := make([]*Entry, len(b.pages))
+	failed := make([]*markdown.Error, len(b.pages))
+	parallel(len(b.pages), func(i int) {
+		p := b.pages[i]
 		var buf bytes.Buffer
 		if err := b.top[0].ExecuteTemplate(&buf, "page.html", &pageData{Site: sd, Page: p, Root: root(p)}); err != nil {
-			errs = append(errs, &markdown.Error{File: p.File, Msg: "template: " + err.Error()})
-			continue
+			failed[i] = &markdown.Error{File: p.File, Msg: "template: " + err.Error()}
+			return
 		}
-		add(&Entry{Path: p.URL, Type: "text/html; charset=utf-8", Body: buf.Bytes(), CacheControl: cacheRevalidate})
+		done[i] = &Entry{Path: p.URL, Type: "text/html; charset=utf-8", Body: buf.Bytes(), CacheControl: cacheRevalidate}
+	})
+	for i := range b.pages {
+		if failed[i] != nil {
+			errs = append(errs, failed[i])
+		} else {
+			add(done[i])
+		}
 	}
 	var buf bytes.Buffer
 	if err := b.top[1].ExecuteTemplate(&buf, "404.html", &pageData{Site: sd, Root: b.opt.Base}); err != nil {

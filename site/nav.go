@@ -12,10 +12,13 @@ const (
 )
 
 // navItem is one entry of the side navigation: a page, or a gap (nil Page)
-// standing for the pages left out.
+// standing for the pages left out. Href and Current are worked out here
+// rather than by template calls, which cost a reflective call per link.
 type navItem struct {
-	Page *Page
-	Gap  bool
+	Page    *Page
+	Gap     bool
+	Href    string // relative link to Page
+	Current bool   // Page is the page being rendered
 }
 
 // Nav lists the side navigation of the page being rendered.
@@ -24,7 +27,7 @@ func (d *pageData) Nav() []navItem {
 	if len(pages) <= navFull {
 		items := make([]navItem, len(pages))
 		for i, p := range pages {
-			items[i].Page = p
+			items[i] = d.navTo(p)
 		}
 		return items
 	}
@@ -35,19 +38,23 @@ func (d *pageData) Nav() []navItem {
 	lo, hi := max(cur-navRadius, 0), min(cur+navRadius, len(pages)-1)
 	var items []navItem
 	if lo > 0 {
-		items = append(items, navItem{Page: pages[0]})
+		items = append(items, d.navTo(pages[0]))
 		if lo > 1 {
 			items = append(items, navItem{Gap: true})
 		}
 	}
 	for i := lo; i <= hi; i++ {
-		items = append(items, navItem{Page: pages[i]})
+		items = append(items, d.navTo(pages[i]))
 	}
 	if hi < len(pages)-1 {
 		if hi < len(pages)-2 {
 			items = append(items, navItem{Gap: true})
 		}
-		items = append(items, navItem{Page: pages[len(pages)-1]})
+		items = append(items, d.navTo(pages[len(pages)-1]))
 	}
 	return items
+}
+
+func (d *pageData) navTo(p *Page) navItem {
+	return navItem{Page: p, Href: d.Href(p), Current: p == d.Page}
 }

@@ -88,7 +88,21 @@ func (h *highlighter) render(lang string, code []byte, f Fence) ([]byte, error) 
 	return b, nil
 }
 
+// formatters holds one formatter per set of options: each formatter fills
+// its own style cache on first use, which costs more than formatting a
+// block, so making one per block was a third of a large build.
+var formatters sync.Map // fmt.Sprint(LineNos, HL, Lines[0]) → *chtml.Formatter
+
 func formatter(f Fence) *chtml.Formatter {
+	key := fmt.Sprint(f.LineNos, f.HL, f.Lines[0])
+	if v, ok := formatters.Load(key); ok {
+		return v.(*chtml.Formatter)
+	}
+	v, _ := formatters.LoadOrStore(key, newFormatter(f))
+	return v.(*chtml.Formatter)
+}
+
+func newFormatter(f Fence) *chtml.Formatter {
 	opts := []chtml.Option{chtml.WithClasses(true), chtml.TabWidth(4), chtml.WithPreWrapper(preWrapper{})}
 	if f.LineNos {
 		opts = append(opts, chtml.WithLineNumbers(true))
@@ -114,6 +128,10 @@ func highlight(lang string, code []byte, f Fence) ([]byte, error) {
 		it, _ = plainLexer.Tokenise(nil, string(code))
 	}
 	var buf bytes.Buffer
+	if !f.LineNos && len(f.HL) == 0 {
+		writeCode(&buf, it.Tokens()) // chroma's output, faster (fastfmt.go)
+		return buf.Bytes(), nil
+	}
 	if err := formatter(f).Format(&buf, styles.Get(LightStyle), it); err != nil {
 		return nil, err
 	}
