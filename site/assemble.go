@@ -134,18 +134,25 @@ func (b *builder) assemble() (*Site, error) {
 		add(sf.entry)
 	}
 	var errs markdown.Errors
+	b.inc.computeSiteKey(b)
 	// Pages are executed on all cores (html/template is safe for parallel
 	// use) into slots, and added in order.
 	done := make([]*Entry, len(b.pages))
 	failed := make([]*markdown.Error, len(b.pages))
 	parallel(len(b.pages), func(i int) {
 		p := b.pages[i]
+		if e := b.inc.pageEntry(p); e != nil {
+			done[i] = e
+			return
+		}
 		var buf bytes.Buffer
 		if err := b.top[0].ExecuteTemplate(&buf, "page.html", &pageData{Site: sd, Page: p, Root: root(p)}); err != nil {
 			failed[i] = &markdown.Error{File: p.File, Msg: "template: " + err.Error()}
 			return
 		}
-		done[i] = &Entry{Path: p.URL, Type: "text/html; charset=utf-8", Body: buf.Bytes(), CacheControl: cacheRevalidate}
+		e := &Entry{Path: p.URL, Type: "text/html; charset=utf-8", Body: buf.Bytes(), CacheControl: cacheRevalidate}
+		done[i] = e
+		b.inc.keepPage(p, e)
 	})
 	for i := range b.pages {
 		if failed[i] != nil {
@@ -170,6 +177,7 @@ func (b *builder) assemble() (*Site, error) {
 		s.paths = append(s.paths, p)
 	}
 	sort.Strings(s.paths)
+	b.inc.reuseEntries(s)
 	finish(s, !b.opt.NoGzip)
 	return s, nil
 }
@@ -179,6 +187,9 @@ func finish(s *Site, gz bool) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 4)
 	for _, e := range s.entries {
+		if e.finished() {
+			continue // reused from the previous build
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func(e *Entry) {

@@ -128,6 +128,9 @@ func (b *builder) renderPages() {
 
 func (b *builder) renderPage(p *Page) {
 	src := b.bodies[p]
+	if b.inc.reuse(b, p, src) {
+		return
+	}
 	ctx := markdown.Context{
 		File:       p.File,
 		LineOffset: src.line,
@@ -137,6 +140,7 @@ func (b *builder) renderPage(p *Page) {
 		Include:   b.include,
 		Directive: func(name string, body []byte, line int) ([]byte, error) { return b.directive(p, name, body) },
 	}
+	rec, ctx := b.inc.record(p, src, ctx)
 	res, err := b.opt.Renderer.Render(src.body, ctx)
 	if err != nil {
 		b.mu.Lock()
@@ -149,6 +153,7 @@ func (b *builder) renderPage(p *Page) {
 		return
 	}
 	p.Body, p.Head, p.H1, p.TOC, p.ids = res.HTML, res.Head, res.H1, res.TOC, res.IDs
+	rec.done(res)
 }
 
 // resolve turns a link or image destination written in page p into a

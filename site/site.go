@@ -69,6 +69,9 @@ type Options struct {
 	// Renderer is reused between builds (it caches highlighted code); nil
 	// makes a new one.
 	Renderer *markdown.Renderer
+	// Previous is the last site built with the same options, whose unchanged
+	// pages and entries a dev build reuses (see incremental.go).
+	Previous *Site
 }
 
 // Entry is one served file.
@@ -109,6 +112,7 @@ type Site struct {
 	entries  map[string]*Entry
 	paths    []string
 	notFound *Entry
+	inc      *incState // dev builds: what the next build may reuse
 }
 
 // Entry returns the entry served at a URL path, or nil.
@@ -139,6 +143,7 @@ func Build(src fs.FS, opt Options) (*Site, error) {
 	if b.opt.Renderer == nil {
 		b.opt.Renderer = markdown.New()
 	}
+	b.inc = newIncBuild(b.opt)
 	return b.build()
 }
 
@@ -165,6 +170,8 @@ type builder struct {
 	tmpl                     *template.Template   // shared definitions (directives)
 	top                      []*template.Template // page.html, 404.html
 	css, js, liveJS, favicon string
+
+	inc *incBuild // dev builds: incremental bookkeeping (nil otherwise)
 }
 
 type anchorRef struct {
