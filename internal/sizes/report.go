@@ -27,6 +27,15 @@ type Report struct {
 	BinaryBytes int64 `json:"binary_bytes"`
 	// Ratio is normal bytes / multistage bytes, rounded to two decimals.
 	Ratio float64 `json:"ratio"`
+	// Host is the machine the builds ran on (build times depend on it).
+	Host Host `json:"host"`
+}
+
+// Host describes the measuring machine.
+type Host struct {
+	CPUs int `json:"cpus"`
+	// LoadAvg is /proc/loadavg's 1, 5 and 15 minute figures before the builds.
+	LoadAvg string `json:"loadavg,omitempty"`
 }
 
 // Builder is the base image of the build stage.
@@ -156,6 +165,9 @@ func (r *Report) Validate() error {
 		if sum != im.Bytes {
 			return fmt.Errorf("images[%d] (%s): layers add up to %d bytes, not %d", i, im.Name, sum, im.Bytes)
 		}
+	}
+	if r.Host.CPUs < 0 {
+		return errors.New("host.cpus is negative")
 	}
 	if r.BinaryBytes <= 0 {
 		return errors.New("binary_bytes must be positive")

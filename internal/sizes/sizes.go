@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -99,7 +101,17 @@ func Run(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
-	r, err := measure(ctx, d, opt)
+	// Build from a snapshot of the tree, so edits made meanwhile cannot change
+	// the context between builds (and the warm build measures a warm build).
+	snap, err := os.MkdirTemp("", "multistage-sizes-")
+	if err != nil {
+		return fmt.Errorf("sizes: %v", err)
+	}
+	defer os.RemoveAll(snap)
+	if err := copyTree(opt.Dir, snap); err != nil {
+		return fmt.Errorf("sizes: snapshot of %s: %v", opt.Dir, err)
+	}
+	r, err := measure(ctx, d, opt, snap)
 	if err != nil {
 		return err
 	}
@@ -115,12 +127,12 @@ func Run(ctx context.Context, opt Options) error {
 	return nil
 }
 
-func measure(ctx context.Context, d *docker, opt Options) (*Report, error) {
+func measure(ctx context.Context, d *docker, opt Options, dir string) (*Report, error) {
 	ver, err := d.out(ctx, "version", "--format", "{{.Server.Version}}")
 	if err != nil {
 		return nil, fmt.Errorf("sizes: the Docker daemon does not answer (%v)", err)
 	}
-	r := &Report{DockerVersion: ver}
+	r := &Report{DockerVersion: ver, Host: Host{CPUs: runtime.NumCPU(), LoadAvg: loadavg()}}
 
 	// The base image: present locally (real or stand-in), or pulled by the build.
 	haveBase := d.run(ctx, nil, io.Discard, "image", "inspect", BaseImage) == nil
@@ -136,7 +148,7 @@ func measure(ctx context.Context, d *docker, opt Options) (*Report, error) {
 				kind = "cold"
 			}
 			fmt.Fprintf(opt.Stderr, "sizes: building %s (%s) ...", t.dockerfile, kind)
-			secs, err := d.build(ctx, opt.Dir, t.dockerfile, im.Tag, cold)
+			secs, err := d.build(ctx, dir, t.dockerfile, im.Tag, cold)
 			if err != nil {
 				fmt.Fprintln(opt.Stderr, " failed")
 				var be *BuildError
@@ -392,6 +404,55 @@ func tarFileSize(r io.Reader) (int64, error) {
 			return h.Size, nil
 		}
 	}
+}
+
+// copyTree copies the regular files and folders under src to dst, leaving out
+// .git and node_modules (docker applies .dockerignore to the copy as usual).
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir() && rel != "." && (d.Name() == ".git" || d.Name() == "node_modules"):
+			return filepath.SkipDir
+		case d.IsDir():
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		case !d.Type().IsRegular():
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		in, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.OpenFile(filepath.Join(dst, rel), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, info.Mode().Perm())
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, in); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
+	})
+}
+
+// loadavg returns the 1, 5 and 15 minute load averages ("" where unknown).
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return ""
 }
 
 // writeFile writes b to path atomically, creating its folder.

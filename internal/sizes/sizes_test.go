@@ -216,6 +216,9 @@ func checkFakeReport(t *testing.T, b []byte) {
 	if !r.Builder.Standin || !strings.Contains(r.Builder.StandinNote, "debootstrap trixie") || r.Builder.Bytes != fakeBase {
 		t.Errorf("builder = %+v", r.Builder)
 	}
+	if r.Host.CPUs <= 0 {
+		t.Errorf("host = %+v", r.Host)
+	}
 	if r.BinaryBytes != fakeBinary {
 		t.Errorf("binary_bytes = %d", r.BinaryBytes)
 	}
@@ -241,7 +244,7 @@ func checkFakeReport(t *testing.T, b []byte) {
 		t.Errorf("re-marshal differs:\n%s\nvs\n%s", again, b)
 	}
 	// Field order is the schema's.
-	order := []string{"measured_at", "docker_version", "builder", "images", "binary_bytes", "ratio"}
+	order := []string{"measured_at", "docker_version", "builder", "images", "binary_bytes", "ratio", "host"}
 	last := -1
 	for _, k := range order {
 		i := bytes.Index(b, []byte(`"`+k+`"`))
