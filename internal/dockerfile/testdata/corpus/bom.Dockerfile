@@ -1,0 +1,3 @@
+﻿# syntax=docker/dockerfile:1
+FROM alpine
+RUN echo "file starts with a byte order mark"

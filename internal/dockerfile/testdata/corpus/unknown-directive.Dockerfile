@@ -1,0 +1,5 @@
+# unknowndirective=value
+# escape=`
+FROM alpine
+RUN echo \
+    hello
