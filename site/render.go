@@ -1,12 +1,7 @@
 package site
 
 import (
-	"bytes"
 	"fmt"
-	"image"
-	_ "image/gif" // image sizes for width/height attributes
-	_ "image/jpeg"
-	_ "image/png"
 	"io/fs"
 	"net/url"
 	"path"
@@ -72,9 +67,9 @@ func (b *builder) addFile(name string) (*staticFile, error) {
 		return nil, err
 	}
 	sf := &staticFile{entry: &Entry{Path: "/" + name, Type: imageExts[strings.ToLower(path.Ext(name))], Body: data}}
-	if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
-		sf.width, sf.height = cfg.Width, cfg.Height
-	} else if sf.entry.Type == "image/png" || sf.entry.Type == "image/jpeg" || sf.entry.Type == "image/gif" {
+	if w, h, err := imageSize(data); err == nil {
+		sf.width, sf.height = w, h
+	} else if sf.entry.Type != "image/svg+xml" && sf.entry.Type != "image/avif" {
 		return nil, fmt.Errorf("%s: not a valid image: %v", name, err)
 	}
 	if b.static == nil {

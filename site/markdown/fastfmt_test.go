@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"os"
 	"testing"
-
-	"github.com/alecthomas/chroma/v2/styles"
 )
 
 // TestWriteCodeMatchesChroma: writeCode is byte for byte chroma's formatter.
@@ -39,7 +37,7 @@ func TestWriteCodeMatchesChroma(t *testing.T) {
 		var fast, slow bytes.Buffer
 		writeCode(&fast, toks)
 		it2, _ := l.Tokenise(nil, c[1])
-		if err := newFormatter(Fence{}).Format(&slow, styles.Get(LightStyle), it2); err != nil {
+		if err := newFormatter(Fence{}).Format(&slow, classStyle, it2); err != nil {
 			t.Fatal(err)
 		}
 		if fast.String() != slow.String() {

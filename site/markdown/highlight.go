@@ -8,21 +8,18 @@ import (
 
 	"github.com/alecthomas/chroma/v2"
 	chtml "github.com/alecthomas/chroma/v2/formatters/html"
-	"github.com/alecthomas/chroma/v2/lexers"
-	"github.com/alecthomas/chroma/v2/styles"
 
 	"multistage/internal/dockerfile"
+	"multistage/internal/lexers"
 )
 
-func init() { RegisterLexer(dockerfile.Lexer) }
+func init() { RegisterLexer(dockerfile.Lexer.SetRegistry(lexers.Registry)) }
 
-// Styles used for code: GitHub's light style by default and its dark style
-// under prefers-color-scheme: dark. Both are emitted as CSS classes, so pages
-// carry no inline style (the Content-Security-Policy forbids it).
-const (
-	LightStyle = "github"
-	DarkStyle  = "github-dark"
-)
+// classStyle is the style handed to chroma's formatter. With CSS classes the
+// formatter only needs a style to exist: colours come from the theme's
+// chroma.css (made by tools/chromacss), so pages carry no inline style, which
+// the Content-Security-Policy forbids anyway.
+var classStyle = chroma.MustNewStyle("classes", chroma.StyleEntries{})
 
 // overrides holds lexers that replace chroma's own for some languages (its
 // Dockerfile lexer is wrong; see internal/dockerfile). Keys are lower-case
@@ -40,7 +37,8 @@ func RegisterLexer(l chroma.Lexer) {
 
 // LexerFor returns the lexer for a fence language, or nil for none: unknown
 // and missing languages render as plain escaped text, never as an error, and
-// never by guessing (chroma's analysers guess wrong on short snippets).
+// never by guessing. The lexers are the project's own (internal/lexers,
+// internal/dockerfile); see internal/lexers for why not chroma's registry.
 func LexerFor(lang string) chroma.Lexer {
 	lang = strings.ToLower(lang)
 	if lang == "" || lang == "text" || lang == "plain" || lang == "txt" {
@@ -49,8 +47,8 @@ func LexerFor(lang string) chroma.Lexer {
 	if l, ok := overrides[lang]; ok {
 		return l
 	}
-	if l := lexers.Get(lang); l != nil && l != lexers.Fallback {
-		return chroma.Coalesce(l)
+	if l := lexers.Get(lang); l != nil {
+		return l
 	}
 	return nil
 }
@@ -132,7 +130,7 @@ func highlight(lang string, code []byte, f Fence) ([]byte, error) {
 		writeCode(&buf, it.Tokens()) // chroma's output, faster (fastfmt.go)
 		return buf.Bytes(), nil
 	}
-	if err := formatter(f).Format(&buf, styles.Get(LightStyle), it); err != nil {
+	if err := formatter(f).Format(&buf, classStyle, it); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -150,22 +148,6 @@ func (preWrapper) End(code bool) string { return "</code></pre>" }
 
 // plainLexer emits the whole input as one Text token: chroma's formatter then
 // still adds line numbers and highlighted lines, and escapes the text.
-var plainLexer = chroma.MustNewLexer(&chroma.Config{Name: "plaintext"}, func() chroma.Rules {
-	return chroma.Rules{"root": {{Pattern: `(?s).+`, Type: chroma.Text}}}
+var plainLexer = lexers.New(&chroma.Config{Name: "plaintext"}, func(text string) []chroma.Token {
+	return []chroma.Token{{Type: chroma.Text, Value: text}}
 })
-
-// CSS returns the stylesheet for highlighted code: the light style, then the
-// dark one scoped to prefers-color-scheme: dark.
-func CSS() (string, error) {
-	f := chtml.New(chtml.WithClasses(true), chtml.WithLineNumbers(true))
-	var b bytes.Buffer
-	if err := f.WriteCSS(&b, styles.Get(LightStyle)); err != nil {
-		return "", err
-	}
-	b.WriteString("@media (prefers-color-scheme: dark) {\n")
-	if err := f.WriteCSS(&b, styles.Get(DarkStyle)); err != nil {
-		return "", err
-	}
-	b.WriteString("}\n")
-	return b.String(), nil
-}
