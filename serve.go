@@ -56,18 +56,27 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	built := time.Since(start)
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	raiseFileLimit(log)
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return listenError(listen, err)
 	}
 	v, rev := buildVersion()
-	_, appRev := v, rev
-	h := newHandler(s, app.New(app.Config{Revision: appRev}), nil)
+	h := &handler{site: s, app: app.New(app.Config{Revision: rev}), current: func() *site.Site { return s }}
+	// Request lines are buffered and written a few times a second, not one
+	// write(2) each: at tens of thousands of requests a second the writes
+	// alone would cost more than the answers.
+	var reqOut io.Writer
 	if !*quiet {
-		h = logRequests(log, h)
+		lb := newLogBuffer(stderr, 200*time.Millisecond)
+		defer lb.Close()
+		reqOut = lb
 	}
+	// What the build left behind (its garbage, the code pages only it ran)
+	// need not stay resident while serving (see tuneMemory).
+	tuneMemory()
 	log.Info("serving", "url", displayURL(ln.Addr()), "pages", len(s.Pages), "build", built.Round(time.Microsecond), "version", v)
-	return serveUntilDone(ctx, ln, h, log)
+	return serveFast(ctx, ln, h, reqOut, log)
 }
 
 // listenError turns a bind failure into one line that says what to do.

@@ -3,6 +3,7 @@ package site
 import (
 	"bytes"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,12 @@ func SecurityHeaders(h http.Header) {
 type prepared struct {
 	identity http.Header
 	gzip     http.Header
+	// The same headers as the start of an HTTP/1.1 200 response (status
+	// line, then one CRLF-terminated line per header, sorted as net/http
+	// sorts them), for servers that write the response bytes themselves.
+	// Date and the blank line that ends the head are the caller's.
+	identityHead []byte
+	gzipHead     []byte
 }
 
 // ServeHTTP serves the site: GET and HEAD only, ETag revalidation, gzip when
@@ -138,14 +145,53 @@ func (e *Entry) headers(gz bool) http.Header {
 			return h
 		}
 		e.prep.identity = mk(e.Body, e.ETag, false)
+		e.prep.identityHead = head(e.prep.identity)
 		if e.Gzip != nil {
 			e.prep.gzip = mk(e.Gzip, e.GzipETag, true)
+			e.prep.gzipHead = head(e.prep.gzip)
 		}
 	})
 	if gz {
 		return e.prep.gzip
 	}
 	return e.prep.identity
+}
+
+// head renders h as the head of a 200 response, the way net/http writes it:
+// keys in sorted order, one line each.
+func head(h http.Header) []byte {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b := []byte("HTTP/1.1 200 OK\r\n")
+	for _, k := range keys {
+		for _, v := range h[k] {
+			b = append(b, k...)
+			b = append(b, ": "...)
+			b = append(b, v...)
+			b = append(b, "\r\n"...)
+		}
+	}
+	return b
+}
+
+// Lookup returns the entry served at the URL path p (a request's raw
+// target, before any decoding), or nil. It does not allocate.
+func (s *Site) Lookup(p []byte) *Entry { return s.entries[string(p)] }
+
+// Response returns what a plain GET of e answers with status 200: the
+// response head without Date and without the blank line that ends it (see
+// prepared), and the body. gz selects the gzip representation; it is ignored
+// when the entry has none. Both slices are shared: never modify them.
+func (e *Entry) Response(gz bool) (head, body []byte) {
+	gz = gz && e.Gzip != nil
+	e.headers(gz)
+	if gz {
+		return e.prep.gzipHead, e.Gzip
+	}
+	return e.prep.identityHead, e.Body
 }
 
 // etagMatch implements If-None-Match's weak comparison against either
@@ -164,28 +210,44 @@ func etagMatch(header string, e *Entry) bool {
 	return false
 }
 
-// acceptsGzip parses Accept-Encoding enough to honour "gzip;q=0" and
-// "*" (RFC 9110 section 12.5.3).
+// AcceptsGzip reports whether an Accept-Encoding value admits gzip. It
+// parses enough to honour "gzip;q=0" and "*" (RFC 9110 section 12.5.3), and
+// does not allocate: servers call it on every request.
+func AcceptsGzip(ae string) bool { return acceptsGzip(ae) }
+
 func acceptsGzip(ae string) bool {
-	if ae == "" {
-		return false
-	}
 	star := false
-	for _, part := range strings.Split(ae, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		name = strings.ToLower(strings.TrimSpace(name))
-		q := 1.0
-		if k, v, ok := strings.Cut(strings.TrimSpace(params), "="); ok && strings.TrimSpace(strings.ToLower(k)) == "q" {
-			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
-				q = f
+	for ae != "" {
+		var part string
+		part, ae, _ = strings.Cut(ae, ",")
+		name, params, _ := strings.Cut(part, ";")
+		name = strings.TrimSpace(name)
+		q := true
+		for params != "" {
+			var p string
+			p, params, _ = strings.Cut(params, ";")
+			if k, v, ok := strings.Cut(p, "="); ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+				q = qPositive(strings.TrimSpace(v))
 			}
 		}
-		switch name {
-		case "gzip", "x-gzip":
-			return q > 0
-		case "*":
-			star = q > 0
+		switch {
+		case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
+			return q
+		case name == "*":
+			star = q
 		}
 	}
 	return star
+}
+
+// qPositive reports whether a qvalue ("0", "0.000", "1", "0.5") is above
+// zero. A malformed one counts as 1, as before.
+func qPositive(v string) bool {
+	if v == "" {
+		return true
+	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		return f > 0
+	}
+	return true
 }
