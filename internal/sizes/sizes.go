@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -140,6 +141,16 @@ func measure(ctx context.Context, d *docker, opt Options, dir string) (*Report, 
 		fmt.Fprintf(opt.Stderr, "sizes: %s is not a local image; docker build will try to pull it\n", BaseImage)
 	}
 
+	// Builds of multistage Dockerfiles leave each earlier stage's last image
+	// behind untagged; remove the ones these builds made (not forced, so an
+	// image something else uses stays).
+	var leftovers []string
+	defer func() {
+		for _, id := range leftovers {
+			d.run(context.WithoutCancel(ctx), nil, io.Discard, "rmi", id)
+		}
+	}()
+
 	for _, t := range targets {
 		im := Image{Name: t.name, Dockerfile: t.dockerfile, Tag: Tag(t.name)}
 		for _, cold := range []bool{true, false} {
@@ -148,7 +159,10 @@ func measure(ctx context.Context, d *docker, opt Options, dir string) (*Report, 
 				kind = "cold"
 			}
 			fmt.Fprintf(opt.Stderr, "sizes: building %s (%s) ...", t.dockerfile, kind)
-			secs, err := d.build(ctx, dir, t.dockerfile, im.Tag, cold)
+			secs, log, err := d.build(ctx, dir, t.dockerfile, im.Tag, cold)
+			if cold {
+				leftovers = append(leftovers, stageImages(log)...)
+			}
 			if err != nil {
 				fmt.Fprintln(opt.Stderr, " failed")
 				var be *BuildError
@@ -250,8 +264,8 @@ func (d *docker) out(ctx context.Context, args ...string) (string, error) {
 	return strings.TrimSpace(buf.String()), nil
 }
 
-// build runs one docker build and returns its wall time in seconds.
-func (d *docker) build(ctx context.Context, dir, dockerfile, tag string, cold bool) (float64, error) {
+// build runs one docker build and returns its wall time in seconds and its log.
+func (d *docker) build(ctx context.Context, dir, dockerfile, tag string, cold bool) (float64, string, error) {
 	args := []string{"build", "-f", filepath.Join(dir, dockerfile), "-t", tag,
 		"--label", LabelKey + "=true", "--force-rm"}
 	if cold {
@@ -266,11 +280,34 @@ func (d *docker) build(ctx context.Context, dir, dockerfile, tag string, cold bo
 	secs := time.Since(start).Seconds()
 	if err != nil {
 		if ctx.Err() != nil {
-			return 0, ctx.Err()
+			return 0, "", ctx.Err()
 		}
-		return 0, &BuildError{Dockerfile: dockerfile, Err: err, Log: tail(log.String(), logTail)}
+		return 0, "", &BuildError{Dockerfile: dockerfile, Err: err, Log: tail(log.String(), logTail)}
 	}
-	return float64(int64(secs*10+0.5)) / 10, nil
+	return float64(int64(secs*10+0.5)) / 10, log.String(), nil
+}
+
+var (
+	stepFrom = regexp.MustCompile(`(?i)^Step \d+/\d+ : FROM `)
+	stepID   = regexp.MustCompile(`^ ---> ([0-9a-f]{12,})$`)
+)
+
+// stageImages returns, from a legacy-builder log, the last image ID of every
+// stage but the final one.
+func stageImages(log string) []string {
+	var ids []string
+	last := ""
+	for _, l := range strings.Split(log, "\n") {
+		l = strings.TrimRight(l, "\r")
+		if stepFrom.MatchString(l) && last != "" {
+			ids = append(ids, last)
+			last = ""
+		}
+		if m := stepID.FindStringSubmatch(l); m != nil {
+			last = m[1]
+		}
+	}
+	return ids
 }
 
 // imageInfo is the part of docker image inspect Run reads.

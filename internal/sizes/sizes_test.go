@@ -49,9 +49,11 @@ func fakeDocker(args []string) int {
 		}
 		fmt.Println("20.10.24+dfsg1")
 	case "build":
-		for i := 1; i <= 30; i++ {
-			fmt.Printf("Step %d/30 : RUN something %d\n", i, i)
+		fmt.Println("Step 1/30 : FROM golang:1.26 AS build\n ---> 6a12f7f71f52")
+		for i := 2; i <= 29; i++ {
+			fmt.Printf("Step %d/30 : RUN something %d\n ---> %012d\n", i, i, i)
 		}
+		fmt.Println("Step 30/30 : FROM scratch\n ---> ")
 		if scenario == "nobase" || (scenario == "buildfail" && strings.Contains(strings.Join(args, " "), "Dockerfile.normal")) {
 			fmt.Println("main.go:3:2: undefined: nonsense")
 			return fail("The command '/bin/sh -c go build .' returned a non-zero code: 1")
@@ -272,6 +274,9 @@ func checkCalls(t *testing.T, calls string) {
 	if builds != 4 || cold != 2 {
 		t.Errorf("%d builds (%d cold), want 4 (2 cold):\n%s", builds, cold, calls)
 	}
+	if strings.Count(calls, "rmi 000000000029") != 2 {
+		t.Errorf("build-stage images not removed once per cold build:\n%s", calls)
+	}
 	if !strings.Contains(calls, "create --label "+LabelKey+"=true "+Tag(NameMultistage)) || !strings.Contains(calls, "rm -f cid0123") {
 		t.Errorf("container not created with a label or not removed:\n%s", calls)
 	}
@@ -302,6 +307,21 @@ func TestParseHistory(t *testing.T) {
 		}
 		if err != nil || fmt.Sprint(got) != fmt.Sprint(tc.want) {
 			t.Errorf("parseHistory(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func TestStageImages(t *testing.T) {
+	tests := []struct{ log, want string }{
+		{"Step 1/9 : FROM golang:1.26 AS build\n ---> 6a12f7f71f52\nStep 2/9 : WORKDIR /src\n ---> Running in 0123456789ab\n" +
+			"Removing intermediate container 0123456789ab\n ---> aaaaaaaaaaaa\nStep 3/9 : FROM scratch\n ---> \n" +
+			"Step 4/9 : COPY --from=build /out/multistage /multistage\n ---> bbbbbbbbbbbb\nSuccessfully built bbbbbbbbbbbb\n", "[aaaaaaaaaaaa]"},
+		{"Step 1/2 : FROM golang:1.26\n ---> 6a12f7f71f52\nStep 2/2 : RUN x\n ---> cccccccccccc\n", "[]"},
+		{"", "[]"},
+	}
+	for _, tc := range tests {
+		if got := fmt.Sprint(stageImages(tc.log)); got != tc.want {
+			t.Errorf("stageImages = %s, want %s", got, tc.want)
 		}
 	}
 }
