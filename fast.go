@@ -76,7 +76,7 @@ type fastConn struct {
 }
 
 const (
-	fastBufSize = 4 << 10 // a browser's request fits; larger ones go to net/http
+	fastBufSize = maxTarget + 64 // a browser's request fits; larger ones go to net/http
 	// Inline bodies up to this size are copied behind the head so the
 	// response leaves in one write(2); larger ones go by writev(2).
 	fastInline = 16 << 10
@@ -310,6 +310,12 @@ func (fc *fastConn) answer() (simple bool, err error) {
 		b := (*fc.buf)[:fc.n]
 		end := bytes.Index(b, crlfcrlf)
 		if end < 0 {
+			if fc.n == len(*fc.buf) && bytes.Index(b, crlf) < 0 && requestLineStart(b) {
+				// The request line alone fills the buffer: longer than
+				// maxTarget allows, and not worth reading on.
+				fc.refuse(b)
+				return true, net.ErrClosed
+			}
 			return false, nil
 		}
 		end += len(crlfcrlf)
@@ -346,6 +352,43 @@ func (fc *fastConn) answer() (simple bool, err error) {
 
 var crlfcrlf = []byte("\r\n\r\n")
 
+// requestLineStart: b starts like a request line, a method and a space.
+func requestLineStart(b []byte) bool {
+	i := bytes.IndexByte(b, ' ')
+	if i <= 0 {
+		return false
+	}
+	for _, c := range b[:i] {
+		if !isTokenByte(c) {
+			return false
+		}
+	}
+	return true
+}
+
+var uriTooLong = []byte("HTTP/1.1 414 Request URI Too Long\r\nConnection: close\r\nContent-Length: 17\r\n" +
+	"Content-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n\r\n414 URI too long\n")
+
+// refuse answers 414 to the request starting in b and ends the connection
+// the way net/http does after an error: half-close, then drain what the
+// client is still sending (bounded), so the answer is not lost to a reset.
+func (fc *fastConn) refuse(b []byte) {
+	start := time.Now()
+	_ = fc.c.SetDeadline(start.Add(time.Second))
+	if _, err := fc.c.Write(uriTooLong); err != nil {
+		return
+	}
+	if fc.s.reqOut != nil {
+		method, _, _ := bytes.Cut(b, []byte(" "))
+		slog.New(slog.NewTextHandler(fc.s.reqOut, nil)).LogAttrs(context.Background(), slog.LevelInfo, "request",
+			slog.String("method", string(method)), slog.String("path", "(longer than 4 KiB)"),
+			slog.Int("status", http.StatusRequestURITooLong), slog.Int("bytes", 17),
+			slog.Duration("dur", time.Since(start)), slog.String("remote", fc.remote))
+	}
+	_ = fc.c.CloseWrite()
+	_ = fc.c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	_, _ = io.CopyN(io.Discard, fc.c, 256<<10)
+}
 // logLine appends the request's log line exactly as logRequests writes it
 // through slog.TextHandler, at a fraction of the cost: path and remote never
 // need quoting here (parseSimple admits no such bytes in a path).

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"multistage/app"
 	"multistage/site"
@@ -149,6 +150,11 @@ func newHandler(s *site.Site, a http.Handler, live http.Handler) http.Handler {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
+	if len(r.RequestURI) > maxTarget {
+		site.SecurityHeaders(w.Header())
+		http.Error(w, "414 URI too long", http.StatusRequestURITooLong)
+		return
+	}
 	if bad := badPath(r); bad != "" {
 		site.SecurityHeaders(w.Header())
 		http.Error(w, "400 bad request: "+bad, http.StatusBadRequest)
@@ -178,8 +184,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// maxTarget bounds a request target: no page or file of the site comes
+// near it, and a longer one is an attack or a broken client (414). The fast
+// path (fast.go) enforces the same bound on the request line.
+const maxTarget = 4 << 10
+
 // badPath rejects request targets that only an attack produces: NUL bytes,
-// backslashes, dot-dot segments and encoded separators. Nothing is read from
+// backslashes, dot-dot segments, encoded separators and bytes that are not
+// UTF-8 (such as the overlong encodings of "." and "/"). Nothing is read from
 // disk per request anyway; this keeps such requests out of the site's 404s
 // and logs them for what they are.
 func badPath(r *http.Request) string {
@@ -190,11 +202,16 @@ func badPath(r *http.Request) string {
 	if strings.ContainsAny(p, "\x00\\") {
 		return "NUL or backslash in path"
 	}
+	if !utf8.ValidString(p) {
+		return "path is not UTF-8"
+	}
 	raw := strings.ToLower(r.URL.RawPath)
 	if strings.Contains(raw, "%2f") || strings.Contains(raw, "%5c") || strings.Contains(raw, "%00") {
 		return "encoded separator in path"
 	}
-	for _, seg := range strings.Split(p, "/") {
+	for rest := p; rest != ""; {
+		var seg string
+		seg, rest, _ = strings.Cut(rest, "/")
 		if seg == ".." || seg == "." {
 			return "dot segment in path"
 		}
