@@ -389,6 +389,7 @@ func (fc *fastConn) refuse(b []byte) {
 	_ = fc.c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
 	_, _ = io.CopyN(io.Discard, fc.c, 256<<10)
 }
+
 // logLine appends the request's log line exactly as logRequests writes it
 // through slog.TextHandler, at a fraction of the cost: path and remote never
 // need quoting here (parseSimple admits no such bytes in a path).

@@ -142,16 +142,16 @@ func TestParseSimple(t *testing.T) {
 		{"HEAD /usage/ HTTP/1.1\r\nhost: a:5000\r\nAccept-Encoding: gzip\r\n\r\n", true, "/usage/", true},
 		{"GET / HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip;q=0\r\n\r\n", true, "/", false},
 		{"GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\n\r\n", true, "/", false},
-		{"GET / HTTP/1.1\r\n\r\n", false, "", false},                                   // no Host: net/http says 400
-		{"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", false, "", false},             // two Hosts
-		{"GET / HTTP/1.0\r\nHost: a\r\n\r\n", false, "", false},                        // HTTP/1.0
-		{"POST / HTTP/1.1\r\nHost: a\r\n\r\n", false, "", false},                       // not GET/HEAD
-		{"get / HTTP/1.1\r\nHost: a\r\n\r\n", false, "", false},                        // methods are case-sensitive
-		{"GET /?x HTTP/1.1\r\nHost: a\r\n\r\n", false, "", false},                      // query
-		{"GET /a%2f HTTP/1.1\r\nHost: a\r\n\r\n", false, "", false},                    // escape
-		{"GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", false, "", false},                // absolute form
-		{"GET  / HTTP/1.1\r\nHost: a\r\n\r\n", false, "", false},                       // two spaces
-		{"GET / HTTP/1.1\r\nHost: a\r\nRange: bytes=0-1\r\n\r\n", false, "", false},    // range
+		{"GET / HTTP/1.1\r\n\r\n", false, "", false},                                    // no Host: net/http says 400
+		{"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", false, "", false},              // two Hosts
+		{"GET / HTTP/1.0\r\nHost: a\r\n\r\n", false, "", false},                         // HTTP/1.0
+		{"POST / HTTP/1.1\r\nHost: a\r\n\r\n", false, "", false},                        // not GET/HEAD
+		{"get / HTTP/1.1\r\nHost: a\r\n\r\n", false, "", false},                         // methods are case-sensitive
+		{"GET /?x HTTP/1.1\r\nHost: a\r\n\r\n", false, "", false},                       // query
+		{"GET /a%2f HTTP/1.1\r\nHost: a\r\n\r\n", false, "", false},                     // escape
+		{"GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", false, "", false},                 // absolute form
+		{"GET  / HTTP/1.1\r\nHost: a\r\n\r\n", false, "", false},                        // two spaces
+		{"GET / HTTP/1.1\r\nHost: a\r\nRange: bytes=0-1\r\n\r\n", false, "", false},     // range
 		{"GET / HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"x\"\r\n\r\n", false, "", false}, // conditional
 		{"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", false, "", false},
 		{"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", false, "", false},
