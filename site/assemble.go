@@ -201,7 +201,9 @@ func finish(s *Site, gz bool) {
 			e.ETag = `"` + tag + `"`
 			if gz && compressible(e.Type) {
 				var z bytes.Buffer
-				zw, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+				// Level 6: level 9 saves under 1% of bytes here for a third more
+				// start-up time.
+				zw, _ := gzip.NewWriterLevel(&z, gzip.DefaultCompression)
 				_, _ = zw.Write(e.Body)
 				_ = zw.Close()
 				if z.Len() < len(e.Body)*9/10 {
