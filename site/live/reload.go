@@ -31,6 +31,8 @@ type Reloader struct {
 	cur atomic.Pointer[site.Site]
 
 	mu     sync.Mutex // one build at a time
+	cache  *Cache     // Src as the last builds read it
+	tcache *Cache     // Theme, likewise
 	deps   *Deps      // what the last build read
 	err    error      // the last build's error, nil when it succeeded
 	builds int
@@ -60,16 +62,25 @@ func (r *Reloader) log() *slog.Logger {
 func (r *Reloader) Rebuild(changed []string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.cache == nil {
+		r.cache = NewCache(r.Src, "")
+		if r.Theme != nil {
+			r.tcache = NewCache(r.Theme, r.ThemePrefix)
+		}
+	}
+	batch := changed
 	if changed != nil && r.deps != nil {
 		changed = r.deps.Changed(r.Src, changed)
 		if len(changed) == 0 {
 			return false
 		}
 	}
-	src, deps := Record(r.Src, "", nil)
+	r.cache.Invalidate(batch)
+	src, deps := Record(r.cache, "", nil)
 	var theme fs.FS
 	if r.Theme != nil {
-		theme, _ = Record(r.Theme, r.ThemePrefix, deps)
+		r.tcache.Invalidate(batch)
+		theme, _ = Record(r.tcache, r.ThemePrefix, deps)
 	}
 	start := time.Now()
 	old := r.cur.Load()
