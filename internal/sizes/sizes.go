@@ -153,6 +153,14 @@ func measure(ctx context.Context, d *docker, opt Options, dir string) (*Report, 
 
 	for _, t := range targets {
 		im := Image{Name: t.name, Dockerfile: t.dockerfile, Tag: Tag(t.name)}
+		// The image an earlier run left under this tag is dropped once replaced.
+		if prev, err := d.out(ctx, "image", "inspect", "--format", "{{.Id}}", im.Tag); err == nil && prev != "" {
+			defer func() {
+				if im.ID != "" && prev != im.ID { // only once the tag has moved
+					d.run(context.WithoutCancel(ctx), nil, io.Discard, "rmi", prev)
+				}
+			}()
+		}
 		for _, cold := range []bool{true, false} {
 			kind := "warm"
 			if cold {
@@ -343,7 +351,14 @@ func (d *docker) inspectImage(ctx context.Context, im *Image) error {
 		return err
 	}
 	im.ID, im.Bytes, im.LayerCount = info.ID, info.Size, len(info.RootFS.Layers)
-	im.Layers, err = d.history(ctx, im.Tag)
+	layers, err := d.history(ctx, im.Tag)
+	// Leave out the label Run adds (a metadata step no user build has).
+	for _, l := range layers {
+		if l.Bytes == 0 && strings.HasSuffix(l.CreatedBy, "LABEL "+LabelKey+"=true") {
+			continue
+		}
+		im.Layers = append(im.Layers, l)
+	}
 	return err
 }
 

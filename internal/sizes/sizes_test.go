@@ -70,6 +70,10 @@ func fakeDocker(args []string) int {
 			info.Config.Labels = map[string]string{StandinLabel: "true", StandinFromNote: "debootstrap trixie"}
 			info.RootFS.Layers = []string{"sha256:l0"}
 		case Tag(NameMultistage):
+			if strings.Contains(strings.Join(args, " "), "{{.Id}}") {
+				fmt.Println("sha256:previous") // an earlier run's image
+				return 0
+			}
 			info.ID, info.Size = "sha256:multi", fakeMultistage
 			info.RootFS.Layers = []string{"sha256:l1"}
 		case Tag(NameNormal):
@@ -89,6 +93,7 @@ func fakeDocker(args []string) int {
 		case BaseImage:
 			fmt.Printf("%d\t\"\"\n", fakeBase)
 		case Tag(NameMultistage):
+			fmt.Print("0\t\"/bin/sh -c #(nop)  LABEL org.multistage.sizes=true\"\n")
 			fmt.Print("0\t\"/bin/sh -c #(nop)  CMD [\\\"serve\\\"]\"\n")
 			fmt.Print("0\t\"/bin/sh -c #(nop)  ENTRYPOINT [\\\"/multistage\\\"]\"\n")
 			fmt.Printf("%d\t\"/bin/sh -c #(nop) COPY file:abc in /multistage \"\n", fakeMultistage)
@@ -273,6 +278,9 @@ func checkCalls(t *testing.T, calls string) {
 	}
 	if builds != 4 || cold != 2 {
 		t.Errorf("%d builds (%d cold), want 4 (2 cold):\n%s", builds, cold, calls)
+	}
+	if !strings.Contains(calls, "rmi sha256:previous") || strings.Contains(calls, "rmi sha256:multi") {
+		t.Errorf("the image an earlier run left under the tag was not removed (or the new one was):\n%s", calls)
 	}
 	if strings.Count(calls, "rmi 000000000029") != 2 {
 		t.Errorf("build-stage images not removed once per cold build:\n%s", calls)
