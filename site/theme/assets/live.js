@@ -52,11 +52,19 @@
       }));
     } catch (e) { /* storage may be off: the page just reloads */ }
   }
+  // The browser's own scroll restoration would run after ours, at load, and
+  // put the reader back where they were even when the change is elsewhere:
+  // it stays "manual" for reloads made here, "auto" for the reader's own.
+  var reloading = false;
   function reload() {
     save();
+    reloading = true;
     if ("scrollRestoration" in history) history.scrollRestoration = "manual";
     location.reload();
   }
+  window.addEventListener("pagehide", function () {
+    if (!reloading && "scrollRestoration" in history) history.scrollRestoration = "auto";
+  });
   function restore() {
     var st = null;
     try {
@@ -64,8 +72,9 @@
       sessionStorage.removeItem(KEY);
     } catch (e) { return; }
     if (!st || st.path !== location.pathname) return;
-    if ("scrollRestoration" in history) history.scrollRestoration = "auto";
-    window.scrollTo(st.x, st.y);
+    // "instant": the site's smooth scrolling would otherwise animate from
+    // the top on every reload.
+    window.scrollTo({ left: st.x, top: st.y, behavior: "instant" });
     var bs = blocks(), i = 0;
     while (i < bs.length && i < st.sigs.length && sig(bs[i]) === st.sigs[i]) i++;
     if (i === bs.length && i === st.sigs.length) return; // the change is not in the text
@@ -74,12 +83,12 @@
     el.classList.add("live-changed");
     setTimeout(function () { el.classList.remove("live-changed"); }, 2500);
     var r = el.getBoundingClientRect();
-    if (r.bottom < 0 || r.top > window.innerHeight) el.scrollIntoView({ block: "center" });
+    if (r.bottom < 0 || r.top > window.innerHeight) el.scrollIntoView({ block: "center", behavior: "instant" });
     // Late layout (fonts, images) can move things: hold the place once more
     // on load unless the reader has scrolled meanwhile.
     var y = window.scrollY;
     window.addEventListener("load", function () {
-      if (!userScrolled && Math.abs(window.scrollY - y) > 2) window.scrollTo(window.scrollX, y);
+      if (!userScrolled && Math.abs(window.scrollY - y) > 2) window.scrollTo({ left: window.scrollX, top: y, behavior: "instant" });
     }, { once: true });
   }
   ["wheel", "touchstart", "keydown"].forEach(function (t) {
