@@ -345,6 +345,11 @@ func (fc *fastConn) answer() (simple bool, err error) {
 		}
 		// Keep whatever follows (a pipelined request) at the front.
 		fc.n = copy(*fc.buf, b[end:])
+		if fc.s.closing.Load() {
+			// Shutting down: this response was in flight, the next
+			// pipelined one is not.
+			return true, net.ErrClosed
+		}
 	}
 	fc.release()
 	return true, nil
