@@ -536,6 +536,10 @@ func TestDockerImages(t *testing.T) {
 		t.Errorf("normal rootfs_bytes %d differs from the image's %d bytes by %.1f%%", na.RootfsBytes, fig.NormalBytes, dev*100)
 	}
 
+	for _, x := range []*float64{&fig.MultistageBuildCold, &fig.MultistageBuildWarm, &fig.NormalBuildCold, &fig.NormalBuildWarm,
+		&fig.MultistageStopSecs, &fig.NormalStopSecs, &fig.RunToFirst200Ms, &fig.NormalRunToFirst200} {
+		*x = round2(*x)
+	}
 	fig.MultistageOverBinary = round2(float64(fig.MultistageBytes) / float64(fig.BinaryBytes))
 	fig.NormalOverMultistage = round2(float64(fig.NormalBytes) / float64(fig.MultistageBytes))
 	if float64(fig.MultistageBytes) > 1.02*float64(fig.BinaryBytes) {
