@@ -406,3 +406,40 @@ type discardWriter struct{ h http.Header }
 func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *discardWriter) WriteHeader(int)             {}
+
+// TestSizesDirective renders the measured sizes from content/sizes.json, and
+// says plainly when there is none.
+func TestSizesDirective(t *testing.T) {
+	page := "---\ntitle: Sizes\nweight: 9\n---\n\n```sizes\n```\n"
+	s, err := buildMini(t, func(m fstest.MapFS) { m["content/sizes.md"] = &fstest.MapFile{Data: []byte(page)} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := string(s.Entry("/sizes/").Body); !strings.Contains(body, "Not measured yet") || strings.Contains(body, " MB") {
+		t.Errorf("without sizes.json the page must say so and show no figure:\n%s", body)
+	}
+	real, err := os.ReadFile("../content/sizes.json")
+	if err != nil {
+		t.Skip("no content/sizes.json: run multistage sizes")
+	}
+	s, err = buildMini(t, func(m fstest.MapFS) {
+		m["content/sizes.md"] = &fstest.MapFile{Data: []byte(page)}
+		m["content/sizes.json"] = &fstest.MapFile{Data: real}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(s.Entry("/sizes/").Body)
+	for _, want := range []string{`<svg class="sizes-chart"`, `class="bar-multistage"`, `class="bar-normal"`, "times smaller", "docker history", "Measured by <code>multistage sizes</code>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("sizes page lacks %q", want)
+		}
+	}
+	_, err = buildMini(t, func(m fstest.MapFS) {
+		m["content/sizes.md"] = &fstest.MapFile{Data: []byte(page)}
+		m["content/sizes.json"] = &fstest.MapFile{Data: []byte(`{"measured_at": "yesterday"}`)}
+	})
+	if err == nil || !strings.Contains(err.Error(), "content/sizes.md:6: sizes: content/sizes.json:") {
+		t.Errorf("a bad sizes.json must fail naming the file: %v", err)
+	}
+}

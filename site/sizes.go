@@ -94,7 +94,7 @@ func newSizesView(r *sizes.Report) *sizesView {
 	}
 	v.Chart.Height = 10 + len(r.Images)*(barH+gap)
 	v.Ratio = ratioWords(r.Ratio)
-	if ms := r.Image(sizes.NameMultistage); ms != nil {
+	if ms := r.Image(sizes.NameMultistage); ms != nil && ms.Bytes > r.BinaryBytes {
 		v.Overhead = humanBytes(ms.Bytes - r.BinaryBytes)
 	}
 	return v
@@ -138,7 +138,7 @@ func ratioWords(r float64) string {
 // tidyHistory shortens docker history's "/bin/sh -c #(nop) " prefixes.
 func tidyHistory(s string) string {
 	s = strings.TrimSpace(s)
-	s = strings.TrimPrefix(s, "/bin/sh -c #(nop) ")
+	s = strings.TrimSpace(strings.TrimPrefix(s, "/bin/sh -c #(nop)"))
 	s = strings.TrimPrefix(s, "|2 ")
 	if len(s) > 140 {
 		s = s[:137] + "..."
