@@ -503,7 +503,7 @@ func parseSimple(b []byte) (r simpleRequest, ok bool) {
 		}
 	}
 	r.path = target
-	host := false
+	host, ae := false, false
 	for len(rest) > 2 { // the head ends with the empty line's CRLF
 		line, rest, _ = bytes.Cut(rest, crlf)
 		name, value, found := bytes.Cut(line, []byte(":"))
@@ -553,9 +553,11 @@ func parseSimple(b []byte) (r simpleRequest, ok bool) {
 				return r, false
 			}
 		case 15:
-			if equalFold(name, "accept-encoding") {
-				// No copy: acceptsGzip only reads its argument during the call.
-				r.gzip = r.gzip || len(value) > 0 && site.AcceptsGzip(unsafe.String(&value[0], len(value)))
+			if equalFold(name, "accept-encoding") && !ae {
+				// The first one counts, as with net/http's Header.Get. No
+				// copy: AcceptsGzip only reads its argument during the call.
+				ae = true
+				r.gzip = len(value) > 0 && site.AcceptsGzip(unsafe.String(&value[0], len(value)))
 			}
 		case 17:
 			if equalFold(name, "transfer-encoding") {
