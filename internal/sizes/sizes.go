@@ -1,6 +1,8 @@
 package sizes
 
 import (
+	"multistage/internal/atomicfile"
+
 	"archive/tar"
 	"bytes"
 	"context"
@@ -507,28 +509,9 @@ func loadavg() string {
 	return ""
 }
 
-// writeFile writes b to path atomically, creating its folder.
-func writeFile(path string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".sizes-*.json")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+// writeFile replaces path atomically (see internal/atomicfile).
+func writeFile(path string, data []byte) error {
+	return atomicfile.Write(path, data, ".sizes-*.json")
 }
 
 // tail returns the last n non-empty lines of s.

@@ -22,6 +22,8 @@
 package main
 
 import (
+	"multistage/internal/atomicfile"
+
 	"context"
 	"errors"
 	"flag"
@@ -110,29 +112,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	})
 }
 
-// writeFile replaces name atomically, so that an interrupted run never
-// leaves half a PNG for go:embed to pick up.
+// writeFile replaces name atomically (see internal/atomicfile).
 func writeFile(name string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(name), ".shot-*.png")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), name)
+	return atomicfile.Write(name, data, ".shot-*.png")
 }
 
 // themeHash identifies the embedded theme the captures were rendered with.
