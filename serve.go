@@ -163,9 +163,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case p == "/healthz":
 		hd := w.Header()
-		hd.Set("Content-Type", "text/plain; charset=utf-8")
-		hd.Set("Cache-Control", "no-store")
-		site.SecurityHeaders(hd)
+		for k, v := range healthzHeader {
+			hd[k] = v
+		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			hd.Set("Allow", "GET, HEAD")
 			http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
@@ -188,6 +188,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // near it, and a longer one is an attack or a broken client (414). The fast
 // path (fast.go) enforces the same bound on the request line.
 const maxTarget = 4 << 10
+
+// healthzHeader is /healthz's header, built once: probes come every few
+// seconds from every replica's kubelet or load balancer.
+var healthzHeader = func() http.Header {
+	h := http.Header{"Content-Type": {"text/plain; charset=utf-8"}, "Cache-Control": {"no-store"}}
+	site.SecurityHeaders(h)
+	return h
+}()
 
 // badPath rejects request targets that only an attack produces: NUL bytes,
 // backslashes, dot-dot segments, encoded separators and bytes that are not

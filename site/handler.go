@@ -67,7 +67,8 @@ func (s *Site) serveMissing(w http.ResponseWriter, r *http.Request, p string) {
 	// relative links on it resolve.
 	if !strings.ContainsAny(p, "\\\x00") {
 		target := ""
-		if !strings.HasSuffix(p, "/") && s.entries[p+"/"] != nil {
+		var buf [256]byte // the lookup of p+"/" need not allocate
+		if !strings.HasSuffix(p, "/") && s.entries[string(append(append(buf[:0], p...), '/'))] != nil {
 			target = p + "/"
 		} else if strings.HasSuffix(p, "/index.html") && s.entries[strings.TrimSuffix(p, "index.html")] != nil {
 			target = strings.TrimSuffix(p, "index.html")
@@ -108,7 +109,7 @@ func (s *Site) serveEntry(w http.ResponseWriter, r *http.Request, e *Entry, stat
 	} else {
 		// An error page is not the resource; never let it be cached as one.
 		delete(h, "ETag")
-		h["Cache-Control"] = []string{"no-store"}
+		h["Cache-Control"] = noStore
 	}
 	w.WriteHeader(status)
 	if r.Method == http.MethodHead {
@@ -194,10 +195,14 @@ func (e *Entry) Response(gz bool) (head, body []byte) {
 	return e.prep.identityHead, e.Body
 }
 
+var noStore = []string{"no-store"} // shared: net/http never modifies header values
+
 // etagMatch implements If-None-Match's weak comparison against either
 // representation of the entry.
 func etagMatch(header string, e *Entry) bool {
-	for _, t := range strings.Split(header, ",") {
+	for header != "" {
+		var t string
+		t, header, _ = strings.Cut(header, ",")
 		t = strings.TrimSpace(t)
 		if t == "*" {
 			return true
