@@ -1,8 +1,6 @@
 package sizes
 
 import (
-	"multistage/internal/atomicfile"
-
 	"archive/tar"
 	"bytes"
 	"context"
@@ -19,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"multistage/internal/atomicfile"
 )
 
 // Options configures Run.
