@@ -39,7 +39,7 @@ func (l *lexer) Tokenise(_ *chroma.TokeniseOptions, text string) (chroma.Iterato
 	return chroma.Literator(Sanitise(l.fn(text))...), nil
 }
 
-func (l *lexer) SetRegistry(*chroma.LexerRegistry) chroma.Lexer   { return l }
+func (l *lexer) SetRegistry(*chroma.LexerRegistry) chroma.Lexer     { return l }
 func (l *lexer) SetAnalyser(func(text string) float32) chroma.Lexer { return l }
 func (l *lexer) AnalyseText(string) float32                         { return 0 }
 
