@@ -402,7 +402,7 @@ func (fc *fastConn) refuse(b []byte) {
 func logLine(b []byte, method, path string, n int, start time.Time, remote string) []byte {
 	now := time.Now()
 	b = append(b, "time="...)
-	b = now.AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
+	b = appendLogTime(b, now)
 	b = append(b, " level=INFO msg=request method="...)
 	b = append(b, method...)
 	b = append(b, " path="...)
@@ -450,6 +450,31 @@ func (fc *fastConn) write(head, body []byte, now time.Time) error {
 	}
 	fc.out = out[:0]
 	return err
+}
+
+// logStamp caches the log time's layout for one second: the text up to the
+// milliseconds, and the zone after them.
+type logStamp struct {
+	sec          int64
+	prefix, zone []byte
+}
+
+var logTime atomic.Pointer[logStamp]
+
+// appendLogTime appends now as slog.TextHandler does
+// ("2006-01-02T15:04:05.000Z07:00"), formatting the date once a second.
+func appendLogTime(b []byte, now time.Time) []byte {
+	st := logTime.Load()
+	if st == nil || st.sec != now.Unix() {
+		full := now.Truncate(time.Second).AppendFormat(nil, "2006-01-02T15:04:05.000Z07:00")
+		n := len("2006-01-02T15:04:05.")
+		st = &logStamp{sec: now.Unix(), prefix: full[:n], zone: full[n+3:]}
+		logTime.Store(st)
+	}
+	ms := now.Nanosecond() / 1e6
+	b = append(b, st.prefix...)
+	b = append(b, byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+	return append(b, st.zone...)
 }
 
 // dateStamp caches the Date header's value for one second.

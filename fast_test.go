@@ -564,3 +564,21 @@ func TestFastShutdown(t *testing.T) {
 		t.Errorf("serveFast = %v", err)
 	}
 }
+
+func TestAppendLogTime(t *testing.T) {
+	for _, tm := range []time.Time{
+		time.Date(2026, 12, 3, 17, 25, 18, 556_999_999, time.UTC),
+		time.Date(2026, 1, 2, 3, 4, 5, 7_000_000, time.FixedZone("X", 5*3600+1800)),
+		time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("Y", -3600)),
+		time.Now(),
+	} {
+		logTime.Store(nil)
+		want := tm.AppendFormat(nil, "2006-01-02T15:04:05.000Z07:00")
+		if got := appendLogTime(nil, tm); string(got) != string(want) {
+			t.Errorf("appendLogTime(%v) = %s, want %s", tm, got, want)
+		}
+		if got := appendLogTime(nil, tm); string(got) != string(want) { // cached
+			t.Errorf("cached: %s, want %s", got, want)
+		}
+	}
+}
