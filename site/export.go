@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -95,12 +96,15 @@ func (s *Site) Export(dir string, opt ExportOptions) (files int, bytes int64, er
 }
 
 // writeAll writes the entries into root: folders first, then the files on
-// all cores (a large export is thousands of small files, and each write is
-// a few system calls).
+// all cores. A large export is thousands of small files, and on some
+// systems (virtual disks, sandboxed kernels) each system call is dear, so
+// the files go through a treeWriter that makes as few as the platform
+// allows (openat/write/close relative to root on Linux: 3 a file, against
+// about 15 for os.MkdirAll plus os.WriteFile).
 func (s *Site) writeAll(root string, progress func(done, total int)) (int, int64, error) {
 	dirs := map[string]bool{}
 	for _, p := range s.paths {
-		if d := filepath.Dir(FilePath(p)); d != "." {
+		for d := path.Dir(strings.TrimPrefix(filepath.ToSlash(FilePath(p)), "/")); d != "."; d = path.Dir(d) {
 			dirs[d] = true
 		}
 	}
@@ -108,9 +112,17 @@ func (s *Site) writeAll(root string, progress func(done, total int)) (int, int64
 	for d := range dirs {
 		sorted = append(sorted, d)
 	}
-	sort.Strings(sorted) // parents before children
+	sort.Slice(sorted, func(i, j int) bool { // shallow first
+		di, dj := strings.Count(sorted[i], "/"), strings.Count(sorted[j], "/")
+		return di < dj || di == dj && sorted[i] < sorted[j]
+	})
+	w, err := newTreeWriter(root)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer w.close()
 	for _, d := range sorted {
-		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+		if err := w.mkdir(d); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -132,16 +144,18 @@ func (s *Site) writeAll(root string, progress func(done, total int)) (int, int64
 					return
 				}
 				e := s.entries[s.paths[i]]
-				err := os.WriteFile(filepath.Join(root, FilePath(e.Path)), e.Body, 0o644)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
+				err := w.write(filepath.ToSlash(FilePath(e.Path)), e.Body)
 				d := int(done.Add(1))
-				if progress != nil && firstErr == nil {
-					progress(d, len(s.paths))
+				if err != nil || progress != nil {
+					mu.Lock()
+					if err != nil && firstErr == nil {
+						firstErr = err
+					}
+					if progress != nil && firstErr == nil {
+						progress(d, len(s.paths))
+					}
+					mu.Unlock()
 				}
-				mu.Unlock()
 				if err != nil {
 					return
 				}
