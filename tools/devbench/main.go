@@ -297,7 +297,7 @@ func runHugo(ctx context.Context, hugo, site, file string, warm, n int, gap, tim
 	}
 	out := &lockedBuf{lines: make(chan string, 256)}
 	cmd, err := start(ctx, out, hugo, "server", "-s", site, "--bind", "127.0.0.1", "--port", strconv.Itoa(port),
-		"--baseURL", fmt.Sprintf("http://127.0.0.1:%d/", port), "--renderToMemory", "--disableFastRender=false")
+		"--baseURL", fmt.Sprintf("http://127.0.0.1:%d/", port))
 	if err != nil {
 		return result{}, err
 	}
