@@ -144,7 +144,7 @@ func TestMeasureGaps(t *testing.T) {
 		// outlier on a loaded machine costs one extra rebuild, never a
 		// wrong site (each batch is checked against the disk).
 		window := DefaultQuiet
-		if r.events >= burstPaths {
+		if r.events >= burstEvents {
 			window = BurstQuiet
 		}
 		if r.p50*2 > window {
