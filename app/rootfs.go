@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"syscall"
 	"time"
 )
 
@@ -70,8 +69,8 @@ func WalkRoot(root string, lim Limits) Walk {
 		if err != nil {
 			return nil // vanished while walking
 		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
-			k := ino{uint64(st.Dev), st.Ino}
+		if dev, n, links := inode(fi); links > 1 {
+			k := ino{dev, n}
 			if seen[k] {
 				return nil
 			}
