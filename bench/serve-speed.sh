@@ -107,7 +107,8 @@ def ms(v):
     return float(m.group(1)) * {'us': 1e-3, 'ms': 1, 's': 1e3, 'm': 6e4}[m.group(2)]
 rps = float(re.search(r'Requests/sec:\s+([\d.]+)', out).group(1))
 n = int(re.search(r'(\d+) requests in', out).group(1))
-p50 = ms(re.search(r'50%\s+(\S+)', out).group(1)); p99 = ms(re.search(r'99%\s+(\S+)', out).group(1))
+# the latency distribution's own lines ("     50%    1.02ms"), not a "+/- Stdev" figure
+p50 = ms(re.search(r'^\s+50%\s+(\S+)$', out, re.M).group(1)); p99 = ms(re.search(r'^\s+99%\s+(\S+)$', out, re.M).group(1))
 err = re.search(r'Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)', out)
 print(f"{rps:.0f} {p50:.2f} {p99:.2f} {ticks * 1e6 / hz / max(n, 1):.1f}" + (" ERR" if err else ""))
 PY
