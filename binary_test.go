@@ -86,7 +86,10 @@ func slowReader(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
 	}
 	t.Cleanup(func() { c.Close() })
 	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
-	req := strings.Repeat("GET /screenshots/dockerfile-multistage.png HTTP/1.1\r\nHost: x\r\n\r\n", 30)
+	// 300 pipelined requests for a ~190 kB PNG: ~57 MB, more than any
+	// socket buffers on the way can hold, so a response stays in flight
+	// however the kernel sizes them (30 was not always enough).
+	req := strings.Repeat("GET /screenshots/dockerfile-multistage.png HTTP/1.1\r\nHost: x\r\n\r\n", 300)
 	if _, err := io.WriteString(c, req); err != nil {
 		t.Fatal(err)
 	}

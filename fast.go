@@ -229,9 +229,27 @@ func (fc *fastConn) serve() {
 		}
 	}
 	s.forget(fc)
-	_ = fc.c.Close()
+	if s.closing.Load() {
+		lingerClose(fc.c)
+	} else {
+		_ = fc.c.Close()
+	}
 	fc.release()
 	s.active.Done()
+}
+
+// lingerClose closes a connection at shutdown without losing the response
+// just written: closing a socket that still holds unread request bytes (a
+// client that pipelined more requests) sends a reset, and a reset makes the
+// client's kernel drop response bytes it has not yet read. So the write side
+// is closed first, what the client still sends is read and dropped for a
+// short, bounded while, and only then is the socket closed (net/http does
+// the same in closeWriteAndWait).
+func lingerClose(c *net.TCPConn) {
+	_ = c.CloseWrite()
+	_ = c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	_, _ = io.CopyN(io.Discard, c, 1<<20)
+	_ = c.Close()
 }
 
 func (fc *fastConn) release() {
