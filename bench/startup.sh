@@ -3,7 +3,7 @@
 #   - binary size built as the image builds it (-trimpath -ldflags "-s -w", CGO_ENABLED=0)
 #   - start to first 200 on /healthz (median and worst of RUNS starts)
 #   - full render time of the embedded tutorial (the server logs it as build=)
-#   - RSS right after start-up (VmRSS) and its peak (VmHWM)
+#   - RSS at the first 200 (VmRSS), its peak (VmHWM), and 1 s later once idle
 # Loopback only; every process started here is stopped by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,7 @@ def healthz():
         return s.recv(64).startswith(b"HTTP/1.1 200")
     finally:
         s.close()
-starts, builds, rss, hwm = [], [], [], []
+starts, builds, rss, hwm, settled = [], [], [], [], []
 for _ in range(runs):
     t0 = time.perf_counter()
     p = subprocess.Popen([binary, "serve", "-addr", f"127.0.0.1:{port}", "-quiet"], stderr=subprocess.PIPE, cwd="/")
@@ -39,6 +39,10 @@ for _ in range(runs):
         status = open(f"/proc/{p.pid}/status").read()
         rss.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
         hwm.append(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024)
+        if len(settled) < 5:  # and once it has settled (it frees the build's memory)
+            time.sleep(1)
+            status = open(f"/proc/{p.pid}/status").read()
+            settled.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
     finally:
         p.terminate()
         _, err = p.communicate(timeout=10)
@@ -50,5 +54,6 @@ print(f"binary (-trimpath -s -w, static): {size/1e6:.2f} MB ({size} bytes)")
 print(f"start to first 200 on /healthz:   median {statistics.median(starts):.1f} ms, worst {max(starts):.1f} ms ({runs} starts)")
 if builds:
     print(f"full render of the tutorial:      median {statistics.median(builds):.1f} ms")
-print(f"RSS after start-up:               median {statistics.median(rss):.1f} MB (peak {max(hwm):.1f} MB)")
+print(f"RSS at the first 200:             median {statistics.median(rss):.1f} MB (peak {max(hwm):.1f} MB)")
+print(f"RSS 1 s later, idle:              median {statistics.median(settled):.1f} MB")
 PY
