@@ -29,6 +29,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parse(fset, args); err != nil {
 		return err
 	}
+	if *out == "" {
+		return &usageError{"build: -o needs a folder name"}
+	}
 	opt, err := baseOptions(*base)
 	if err != nil {
 		return &usageError{err.Error()}

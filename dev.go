@@ -39,6 +39,9 @@ func runDev(ctx context.Context, args []string, stderr io.Writer) error {
 	if *poll < 0 {
 		return &usageError{"dev: -poll must not be negative"}
 	}
+	if err := checkAddr(*addr, "-addr"); err != nil {
+		return err
+	}
 	srcFS, err := sourceFS(*src)
 	if err != nil {
 		return err

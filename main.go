@@ -20,10 +20,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -80,7 +82,7 @@ const usage = `multistage: the multistage Docker build tutorial, its publisher, 
 Usage:
   multistage [serve] [-addr ADDR] [-src DIR]         serve the tutorial and the demo app
   multistage dev [-addr ADDR] [-src DIR] [-poll D]   live-reload authoring mode
-  multistage build [-src DIR] [-o DIR] [-base PATH]  export the static site
+  multistage build [-src DIR] [-o DIR] [-base PATH|URL] [-force]  export the static site
   multistage sizes [-o FILE]                         measure both images with Docker
   multistage healthcheck [-addr ADDR]                exit 0 when the server answers /healthz
   multistage version                                 print version information
@@ -119,21 +121,44 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // newFlags makes a FlagSet whose errors come back as usage errors.
+//
+// The flag package's own error printing is silenced: a bad flag is reported
+// once, by exitCode, as a usage error. -h prints the flags to stderr.
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fset := flag.NewFlagSet("multistage "+name, flag.ContinueOnError)
-	fset.SetOutput(stderr)
+	fset := flag.NewFlagSet(name, flag.ContinueOnError)
+	fset.SetOutput(io.Discard)
+	fset.Usage = func() {
+		fmt.Fprintf(stderr, "Usage of multistage %s:\n", name)
+		fset.SetOutput(stderr)
+		fset.PrintDefaults()
+		fset.SetOutput(io.Discard)
+	}
 	return fset
 }
 
 func parse(fset *flag.FlagSet, args []string) error {
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fset.Usage()
 			return err
 		}
-		return &usageError{err.Error()}
+		return &usageError{fmt.Sprintf("%s: %v", fset.Name(), err)}
 	}
 	if fset.NArg() > 0 {
 		return &usageError{fmt.Sprintf("%s: unexpected argument %q", fset.Name(), fset.Arg(0))}
+	}
+	return nil
+}
+
+// checkAddr rejects a listen address that cannot work before anything is
+// built, as a usage error naming where it came from.
+func checkAddr(addr, from string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return &usageError{fmt.Sprintf("%s %q is not host:port: %v", from, addr, err)}
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return &usageError{fmt.Sprintf("%s %q: port must be a number from 0 to 65535", from, addr)}
 	}
 	return nil
 }

@@ -178,6 +178,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"version", "x"}, 2, "version takes no arguments"},
 		{[]string{"serve", "-src", "/no/such/dir"}, 1, "-src /no/such/dir"},
 		{[]string{"healthcheck", "-addr", "nonsense"}, 2, "bad -addr"},
+		{[]string{"serve", "-addr", "127.0.0.1:99999"}, 2, "port must be a number"},
+		{[]string{"dev", "-addr", "nohost"}, 2, "is not host:port"},
+		{[]string{"build", "-o", ""}, 2, "-o needs a folder"},
 	}
 	for _, tt := range tests {
 		err := run(context.Background(), tt.args, io.Discard, io.Discard)
@@ -186,6 +189,27 @@ func TestUsageErrors(t *testing.T) {
 		if code != tt.code || !strings.Contains(buf.String(), tt.want) {
 			t.Errorf("%q: exit %d, stderr %q; want %d and %q", tt.args, code, buf.String(), tt.code, tt.want)
 		}
+	}
+}
+
+// TestBadPORT: a PORT that is not a port is a usage error naming PORT.
+func TestBadPORT(t *testing.T) {
+	t.Setenv("PORT", "abc")
+	err := run(context.Background(), []string{"serve"}, io.Discard, io.Discard)
+	var buf bytes.Buffer
+	if code := exitCode(err, &buf); code != 2 || !strings.Contains(buf.String(), `PORT ":abc"`) {
+		t.Errorf("exit %d, stderr %q", code, buf.String())
+	}
+}
+
+// TestFlagErrorOnce: a bad flag is reported once, not by the flag package
+// and then again.
+func TestFlagErrorOnce(t *testing.T) {
+	var stderr bytes.Buffer
+	err := run(context.Background(), []string{"serve", "-nope"}, io.Discard, &stderr)
+	exitCode(err, &stderr)
+	if n := strings.Count(stderr.String(), "-nope"); n != 1 {
+		t.Errorf("the bad flag is named %d times:\n%s", n, stderr.String())
 	}
 }
 
@@ -299,6 +323,7 @@ func TestBadPaths(t *testing.T) {
 		{"/app", 301},
 		{"/app/", 200},
 		{"/app/nope", 404},
+		{"/app/about/", 404},
 		{"/healthz", 200},
 	}
 	for _, tt := range tests {

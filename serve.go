@@ -35,7 +35,7 @@ func defaultAddr(flagAddr string, flagSet bool) string {
 
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fset := newFlags("serve", stderr)
-	addr := fset.String("addr", ":5000", "listen `address` (default :5000, or :$PORT when PORT is set)")
+	addr := fset.String("addr", "", "listen `address` (default :5000, or :$PORT when PORT is set)")
 	src := fset.String("src", "", "render this `folder` instead of the embedded tutorial")
 	quiet := fset.Bool("quiet", false, "do not log each request")
 	if err := parse(fset, args); err != nil {
@@ -44,6 +44,13 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	addrSet := false
 	fset.Visit(func(f *flag.Flag) { addrSet = addrSet || f.Name == "addr" })
 	listen := defaultAddr(*addr, addrSet)
+	from := "-addr"
+	if !addrSet && os.Getenv("PORT") != "" {
+		from = "PORT"
+	}
+	if err := checkAddr(listen, from); err != nil {
+		return err
+	}
 
 	start := time.Now()
 	srcFS, err := sourceFS(*src)
@@ -176,7 +183,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	case p == "/app":
 		http.Redirect(w, r, "/app/", http.StatusMovedPermanently)
-	case strings.HasPrefix(p, "/app/"):
+	case p == "/app/" || p == "/app/about":
+		// Only the app's two endpoints: any other /app/ path gets the
+		// site's styled 404 like every unknown path.
 		site.SecurityHeaders(w.Header())
 		h.app.ServeHTTP(w, r)
 	case p == "/_live" && h.live != nil:

@@ -28,6 +28,8 @@ func (e *fmError) Error() string { return e.msg }
 // splitFrontMatter separates the front matter from the body. It returns the
 // front matter's lines, the body, and how many lines precede the body.
 func splitFrontMatter(src []byte) (fm []byte, body []byte, bodyLine int, err error) {
+	// Editors on Windows often save UTF-8 with a byte-order mark.
+	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
 	if !bytes.HasPrefix(src, []byte("---\n")) && !bytes.HasPrefix(src, []byte("---\r\n")) {
 		return nil, src, 0, &fmError{1, `no front matter: a page starts with "---", then "title: ...", then "---"`}
 	}

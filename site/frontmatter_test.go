@@ -14,6 +14,7 @@ func TestFrontMatter(t *testing.T) {
 	}{
 		{"plain", "---\ntitle: Usage\nweight: 4\n---\nbody", FrontMatter{Title: "Usage", Weight: 4}, 4, ""},
 		{"quoted", "---\ntitle: \"A: b\"\ndescription: 'it''s'\n---\n", FrontMatter{Title: "A: b", Description: "it's"}, 4, ""},
+		{"byte-order mark", "\xef\xbb\xbf---\ntitle: T\n---\n", FrontMatter{Title: "T"}, 3, ""},
 		{"crlf", "---\r\ntitle: T\r\nweight: -2\r\n---\r\nbody", FrontMatter{Title: "T", Weight: -2}, 4, ""},
 		{"comment", "---\n# note\ntitle: T # trailing\n---\n", FrontMatter{Title: "T"}, 4, ""},
 		{"no front matter", "# Title\n", FrontMatter{}, 0, "no front matter"},

@@ -56,6 +56,7 @@
         if (el) el.textContent = v;
       };
       if (location.protocol === "file:") {
+        panel.classList.add("demo-offline");
         set("note", "Opened from the file system: the demo app runs only in the multistage binary or image.");
         return;
       }
@@ -76,11 +77,13 @@
             set("container", a.container ? "yes" : "no, a process on the host");
             if (a.container && a.rootfs_files) {
               panel.querySelector(".demo-rootfs").hidden = false;
-              set("rootfs", a.rootfs_files.toLocaleString("en") + " files, " + mb(a.rootfs_bytes));
+              // A walk cut short by its time or file bound counted a part.
+              set("rootfs", (a.rootfs_truncated ? "at least " : "") +
+                a.rootfs_files.toLocaleString("en") + " files, " + mb(a.rootfs_bytes));
             }
             var story;
             if (a.variant === "multistage" && a.container) {
-              story = "You are reading this from the multistage image: its whole file system is the one binary.";
+              story = "You are reading this from the multistage image: its whole file system is the one binary, plus the few empty files Docker adds to every container.";
             } else if (a.variant === "normal" && a.container) {
               story = "You are reading this from the normal image: the whole Go toolchain ships beside the binary.";
             } else {
@@ -91,6 +94,7 @@
             panel.classList.add("demo-live");
           })
           .catch(function () {
+            panel.classList.add("demo-offline");
             set("note", "The demo app did not answer: this copy of the site is static. Run the multistage binary or image to see it live.");
           });
       };
