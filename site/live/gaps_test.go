@@ -21,12 +21,18 @@ import (
 // checkout of 50 files). Editors fsync their temporaries, but those events
 // are filtered by name; what remains of a save arrives within microseconds.
 // It prints a table and checks DefaultQuiet against it; run it with -v to
-// see the figures:
+// see the figures.
 //
-//	go test -run MeasureGaps -v ./site/live
+// It is a measurement, not a test of behaviour: its figures depend on how
+// busy the machine is (CI builds Docker images beside the tests on two
+// cores, where gaps of tens of milliseconds are normal and cost only an
+// extra rebuild, never a wrong site). So it runs only when asked for, on a
+// machine quiet enough for the figures to mean something:
+//
+//	MULTISTAGE_MEASURE=1 go test -run MeasureGaps -v ./site/live
 func TestMeasureGaps(t *testing.T) {
-	if testing.Short() {
-		t.Skip("measurement")
+	if testing.Short() || os.Getenv("MULTISTAGE_MEASURE") == "" {
+		t.Skip("measurement: set MULTISTAGE_MEASURE=1 to run it")
 	}
 	dir := t.TempDir()
 	content := filepath.Join(dir, "content")
