@@ -284,7 +284,9 @@ func TestDevReload(t *testing.T) {
 	s.write("content/long.md", longPage(map[int]string{38: "Fixed, and changed once more."}))
 	waitFor("overlay gone, fix shown", `!document.querySelector(".live-overlay") && document.body.innerText.includes("Fixed, and changed once more.")`, 10*time.Second)
 
-	// 5. Restart the server: the page reconnects, then reloads.
+	// 5. Restart the server: the page reconnects, then reloads. The page
+	// the fix reloaded must have heard this server first.
+	waitFor("live stream connected", `document.documentElement.getAttribute("data-live") === "connected"`, 10*time.Second)
 	truth(`window.liveMarker = 7; true`)
 	s.stop()
 	s.write("content/long.md", longPage(map[int]string{38: "Changed while the server was down."}))

@@ -178,6 +178,10 @@
       if (boot !== null && (d.boot !== boot || d.gen > gen)) { reload(); return; }
       boot = d.boot;
       gen = d.gen;
+      // Marks the page as connected (tests wait for it before restarting
+      // the server, since a page that never heard the first server cannot
+      // tell the second one apart).
+      document.documentElement.setAttribute("data-live", "connected");
     });
     es.addEventListener("reload", function (e) { onReload(JSON.parse(e.data)); });
     es.addEventListener("error", function (e) {
