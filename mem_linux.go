@@ -14,8 +14,8 @@ import (
 // part of it; without this, the pages the build touched stay counted in RSS
 // for the life of the process (about 13 MB of a 25 MB RSS). The mappings
 // are read-only and file-backed, so MADV_DONTNEED loses nothing: a page
-// needed again is faulted back in from the page cache. Writable mappings
-// are never touched.
+// needed again is faulted back in from the page cache. Only the text
+// mapping is touched.
 func releaseBuildPages() {
 	exe, err := os.Readlink("/proc/self/exe")
 	if err != nil {
@@ -29,7 +29,12 @@ func releaseBuildPages() {
 	for sc.Scan() {
 		// start-end perms offset dev inode path
 		f := bytes.Fields(sc.Bytes())
-		if len(f) < 6 || string(f[5]) != exe || (string(f[1]) != "r-xp" && string(f[1]) != "r--p") {
+		// Only executable text: it is never written, whatever the build
+		// mode. Read-only data is left alone, since in a position-
+		// independent build the loader may have relocated (written) some
+		// of it before making it read-only, and dropping such a page would
+		// bring back the unrelocated bytes from the file.
+		if len(f) < 6 || string(f[5]) != exe || string(f[1]) != "r-xp" {
 			continue
 		}
 		lo, hi, ok := bytes.Cut(f[0], []byte("-"))
