@@ -19,12 +19,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"multistage/internal/sizes"
 )
 
 const (
@@ -188,26 +189,6 @@ func (d *docker) build(ctx, dockerfile, tag, label string, cold bool) (float64, 
 		d.t.Fatalf("docker build -f %s: %v\n%s", dockerfile, err, strings.Join(lines, "\n"))
 	}
 	return secs, out.String()
-}
-
-// stageImages returns the final image ID of every stage but the last, from a
-// legacy-builder log: these are left behind untagged, so the test removes them.
-func stageImages(log string) []string {
-	var ids []string
-	last := ""
-	stepFrom := regexp.MustCompile(`(?i)^Step \d+/\d+ : FROM `)
-	arrow := regexp.MustCompile(`^ ---> ([0-9a-f]{12,})$`)
-	for _, l := range strings.Split(log, "\n") {
-		l = strings.TrimRight(l, "\r")
-		if stepFrom.MatchString(l) && last != "" {
-			ids = append(ids, last)
-			last = ""
-		}
-		if m := arrow.FindStringSubmatch(l); m != nil {
-			last = m[1]
-		}
-	}
-	return ids
 }
 
 type inspect struct {
@@ -492,9 +473,9 @@ func TestDockerImages(t *testing.T) {
 	// Builds: cold (no cache, the base image present), then warm (all cached).
 	var log string
 	fig.MultistageBuildCold, log = d.build(root, "Dockerfile", tags["multistage"], label, true)
-	leftovers = append(leftovers, stageImages(log)...)
+	leftovers = append(leftovers, sizes.StageImages(log)...)
 	fig.MultistageBuildWarm, log = d.build(root, "Dockerfile", tags["multistage"], label, false)
-	leftovers = append(leftovers, stageImages(log)...)
+	leftovers = append(leftovers, sizes.StageImages(log)...)
 	if !strings.Contains(log, "Using cache") {
 		t.Errorf("warm multistage build used no cache")
 	}
@@ -570,10 +551,10 @@ func TestStageImages(t *testing.T) {
 	log := "Step 1/9 : FROM golang:1.26 AS build\n ---> 6a12f7f71f52\nStep 2/9 : WORKDIR /src\n ---> Running in 0123456789ab\n" +
 		"Removing intermediate container 0123456789ab\n ---> aaaaaaaaaaaa\nStep 3/9 : FROM scratch\n ---> \nStep 4/9 : COPY --from=build /out/multistage /multistage\n ---> bbbbbbbbbbbb\n" +
 		"Successfully built bbbbbbbbbbbb\n"
-	if got := fmt.Sprint(stageImages(log)); got != "[aaaaaaaaaaaa]" {
+	if got := fmt.Sprint(sizes.StageImages(log)); got != "[aaaaaaaaaaaa]" {
 		t.Errorf("stageImages = %s", got)
 	}
-	if got := stageImages("Step 1/2 : FROM golang:1.26\n ---> 6a12f7f71f52\n"); len(got) != 0 {
+	if got := sizes.StageImages("Step 1/2 : FROM golang:1.26\n ---> 6a12f7f71f52\n"); len(got) != 0 {
 		t.Errorf("single stage: %v", got)
 	}
 }

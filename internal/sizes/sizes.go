@@ -171,7 +171,7 @@ func measure(ctx context.Context, d *docker, opt Options, dir string) (*Report, 
 			fmt.Fprintf(opt.Stderr, "sizes: building %s (%s) ...", t.dockerfile, kind)
 			secs, log, err := d.build(ctx, dir, t.dockerfile, im.Tag, cold)
 			if cold {
-				leftovers = append(leftovers, stageImages(log)...)
+				leftovers = append(leftovers, StageImages(log)...)
 			}
 			if err != nil {
 				fmt.Fprintln(opt.Stderr, " failed")
@@ -302,9 +302,10 @@ var (
 	stepID   = regexp.MustCompile(`^ ---> ([0-9a-f]{12,})$`)
 )
 
-// stageImages returns, from a legacy-builder log, the last image ID of every
-// stage but the final one.
-func stageImages(log string) []string {
+// StageImages returns, from a legacy-builder log, the last image ID of every
+// stage but the final one: the builder leaves these behind untagged, so
+// whoever built the image removes them (multistage sizes, the e2e test).
+func StageImages(log string) []string {
 	var ids []string
 	last := ""
 	for _, l := range strings.Split(log, "\n") {

@@ -328,7 +328,7 @@ func TestStageImages(t *testing.T) {
 		{"", "[]"},
 	}
 	for _, tc := range tests {
-		if got := fmt.Sprint(stageImages(tc.log)); got != tc.want {
+		if got := fmt.Sprint(StageImages(tc.log)); got != tc.want {
 			t.Errorf("stageImages = %s, want %s", got, tc.want)
 		}
 	}
