@@ -110,18 +110,7 @@ func yamlValue(t *tokens, s string) {
 			t.add(chroma.CommentSingle, s)
 			return
 		case c == '"' || c == '\'':
-			j := 1
-			for j < len(s) && s[j] != c {
-				if c == '"' && s[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			if j < len(s) {
-				j++
-			} else {
-				j = len(s)
-			}
+			j := quoteEnd(s, 0, c == '"')
 			typ := chroma.LiteralStringDouble
 			if c == '\'' {
 				typ = chroma.LiteralStringSingle

@@ -100,3 +100,19 @@ func (t *tokens) add(typ chroma.TokenType, s string) {
 		t.out = append(t.out, chroma.Token{Type: typ, Value: s})
 	}
 }
+
+// quoteEnd returns the index just past the quote that closes the one at
+// s[open], or len(s) when it is unclosed. With escapes, a backslash hides
+// the byte after it.
+func quoteEnd(s string, open int, escapes bool) int {
+	q := s[open]
+	for j := open + 1; j < len(s); j++ {
+		switch {
+		case escapes && s[j] == '\\':
+			j++
+		case s[j] == q:
+			return j + 1
+		}
+	}
+	return len(s)
+}

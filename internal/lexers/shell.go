@@ -308,18 +308,7 @@ func (l *shLexer) dollar(typ chroma.TokenType) {
 	case c == '\'':
 		l.i++
 		start := l.i - 1
-		j := l.i + 1
-		for j < len(s) && s[j] != '\'' {
-			if s[j] == '\\' {
-				j++
-			}
-			j++
-		}
-		if j < len(s) {
-			j++
-		} else {
-			j = len(s)
-		}
+		j := quoteEnd(s, l.i, true)
 		l.emit(chroma.LiteralStringSingle, s[start:j])
 		l.i = j
 	case isNameByte(c, true):
