@@ -70,7 +70,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return listenError(listen, err)
 	}
 	v, rev := buildVersion()
-	h := &handler{site: s, app: app.New(app.Config{Revision: rev}), current: func() *site.Site { return s }}
+	h := newHandler(s, app.New(app.Config{Revision: rev}), nil)
 	// Request lines are buffered and written a few times a second, not one
 	// write(2) each: at tens of thousands of requests a second the writes
 	// alone would cost more than the answers.
@@ -153,7 +153,7 @@ type handler struct {
 	current func() *site.Site
 }
 
-func newHandler(s *site.Site, a http.Handler, live http.Handler) http.Handler {
+func newHandler(s *site.Site, a http.Handler, live http.Handler) *handler {
 	return &handler{site: s, app: a, live: live, current: func() *site.Site { return s }}
 }
 
