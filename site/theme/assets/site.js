@@ -47,7 +47,10 @@
     btn._t = setTimeout(function () { btn.textContent = "Copy"; }, 1600);
   }
 
-  function mb(n) { return (n / 1e6).toFixed(n < 1e7 ? 2 : 1) + " MB"; }
+  function mb(n) {
+    if (n >= 1e9) return (n / 1e9).toFixed(2) + " GB";
+    return (n / 1e6).toFixed(n < 1e7 ? 2 : 1) + " MB";
+  }
 
   function initDemo() {
     document.querySelectorAll(".demo[data-about]").forEach(function (panel) {
