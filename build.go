@@ -47,20 +47,28 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	prog := newProgress(stderr)
-	opt.NoGzip = true // the export writes identity bodies only
-	opt.Progress = prog.fn("rendered", "pages")
-	s, err := site.Build(srcFS, opt)
-	prog.clear()
-	if err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	files, size, err := s.Export(*out, site.ExportOptions{Force: *force, Progress: prog.fn("wrote", "files")})
-	prog.clear()
+	// The export starts first: a refused output folder is reported before
+	// any rendering, and pages are written while others render.
+	x, err := site.StartExport(*out, site.ExportOptions{Force: *force, Progress: prog.fn("wrote", "files")})
 	if err != nil {
 		return err // names the folder (and -force when that would help)
+	}
+	opt.NoGzip = true // the export writes identity bodies only
+	opt.Progress = prog.fn("rendered", "pages")
+	opt.Export = x
+	s, err := site.Build(srcFS, opt)
+	prog.clear()
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		x.Abort()
+		return err
+	}
+	files, size, err := x.Commit(s)
+	prog.clear()
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "built %d pages, %d files, %s into %s in %s\n",
 		len(s.Pages), files, humanBytes(size), *out, time.Since(start).Round(time.Millisecond))

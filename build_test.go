@@ -160,7 +160,13 @@ func TestBuildBrokenLinks(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, errs)
 		}
 	}
-	after := treeDigest(t, out)
+	sameDigest(t, before, treeDigest(t, out))
+	besideOnly(t, out)
+}
+
+// sameDigest fails when a previous output was changed.
+func sameDigest(t *testing.T, before, after map[string][32]byte) {
+	t.Helper()
 	if len(after) != len(before) {
 		t.Error("the failed build changed the previous output")
 	}
@@ -169,6 +175,43 @@ func TestBuildBrokenLinks(t *testing.T) {
 			t.Errorf("the failed build changed %s", p)
 		}
 	}
+}
+
+// besideOnly fails when anything but out is left in out's folder (such as
+// the temporary folder of a failed export).
+func besideOnly(t *testing.T, out string) {
+	t.Helper()
+	ents, err := os.ReadDir(filepath.Dir(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if e.Name() != filepath.Base(out) {
+			t.Errorf("left beside the output: %s", e.Name())
+		}
+	}
+}
+
+// TestBuildFailsWhileWriting: pages are written while others render, so a
+// build can fail after writing some; the previous output must survive that
+// too, with nothing left beside it. Here a page's folder takes the name of
+// the 404 page's file, which only the last writes discover.
+func TestBuildFailsWhileWriting(t *testing.T) {
+	src := copyEmbedded(t)
+	out := filepath.Join(t.TempDir(), "public")
+	if code, _, errs := buildCmd(t, "-src", src, "-o", out); code != 0 {
+		t.Fatalf("clean build: %s", errs)
+	}
+	before := treeDigest(t, out)
+	if err := os.WriteFile(filepath.Join(src, "content", "404.html.md"), []byte("---\ntitle: Clash\nweight: 99\n---\n\nA page whose folder is the 404 page's name.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := buildCmd(t, "-src", src, "-o", out)
+	if code != 1 || !strings.Contains(errs, "404.html") {
+		t.Fatalf("exit status %d, want 1 and an error naming 404.html:\n%s", code, errs)
+	}
+	sameDigest(t, before, treeDigest(t, out))
+	besideOnly(t, out)
 }
 
 // TestBuildRefuses: the output may not be or hold the sources, lie in the

@@ -155,6 +155,9 @@ func (b *builder) assemble() (*Site, error) {
 		e := &Entry{Path: p.URL, Type: "text/html; charset=utf-8", Body: buf.Bytes(), CacheControl: cacheRevalidate}
 		done[i] = e
 		b.inc.keepPage(p, e)
+		if x := b.opt.Export; x != nil {
+			x.write(e) // an error is kept for Commit
+		}
 	})
 	for i := range b.pages {
 		if failed[i] != nil {
@@ -180,7 +183,9 @@ func (b *builder) assemble() (*Site, error) {
 	}
 	sort.Strings(s.paths)
 	b.inc.reuseEntries(s)
-	finish(s, !b.opt.NoGzip)
+	if b.opt.Export == nil { // an export writes bodies only: no ETag, no gzip
+		finish(s, !b.opt.NoGzip)
+	}
 	return s, nil
 }
 

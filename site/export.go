@@ -3,14 +3,13 @@ package site
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 )
 
 // Marker is the file every export writes at the top of its folder. Its
@@ -56,55 +55,78 @@ func FilePath(urlPath string) string {
 // readers of dir never see a half-written site and a failed export leaves
 // the previous one as it was. dir is replaced only when it is missing, empty,
 // or holds Marker (or with opt.Force).
+//
+// Export is StartExport followed by Commit. `multistage build` calls those
+// itself, around Build, so that pages are written as they are rendered.
 func (s *Site) Export(dir string, opt ExportOptions) (files int, bytes int64, err error) {
-	dir, err = realPath(dir)
+	x, err := StartExport(dir, opt)
 	if err != nil {
 		return 0, 0, err
 	}
+	return x.Commit(s)
+}
+
+// An Exporter is an export in progress: a temporary folder beside its
+// destination. A build given one in Options.Export makes the page folders
+// while pages render and writes each page as soon as its HTML exists, so
+// that on a slow file system the writing overlaps the rendering instead of
+// following it. Commit writes the rest and swaps the folder in; Abort
+// deletes it. The folder holds Marker from the start, so one left by a
+// killed build is recognised and removed by the next.
+type Exporter struct {
+	dir, tmp string
+	opt      ExportOptions
+	w        *treeWriter
+
+	made    sync.Map // folders known to exist (slash-separated, relative)
+	mkdirs  sync.WaitGroup
+	mu      sync.Mutex
+	written map[string]bool // URL paths written
+	files   int
+	bytes   int64
+	total   int // expected files, for Progress
+	err     error
+	closed  bool
+}
+
+// StartExport checks that dir may be replaced and makes the temporary
+// folder beside it.
+func StartExport(dir string, opt ExportOptions) (*Exporter, error) {
+	dir, err := realPath(dir)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkReplaceable(dir, opt.Force); err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	parent, name := filepath.Split(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	removeStale(parent, name)
 	tmp, err := os.MkdirTemp(parent, tmpPrefix(name))
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
-	defer func() {
-		if err != nil {
-			os.RemoveAll(tmp)
-		}
-	}()
+	x := &Exporter{dir: dir, tmp: tmp, opt: opt, written: map[string]bool{}}
 	// The marker goes first: an interrupted export leaves a folder that
 	// removeStale recognises as its own.
-	if err := os.WriteFile(filepath.Join(tmp, Marker), []byte(markerText), 0o644); err != nil {
-		return 0, 0, err
+	if err = os.WriteFile(filepath.Join(tmp, Marker), []byte(markerText), 0o644); err == nil {
+		x.w, err = newTreeWriter(tmp)
 	}
-	if files, bytes, err = s.writeAll(tmp, opt.Progress); err != nil {
-		return 0, 0, fmt.Errorf("export %s: %w", dir, err)
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it 0700
-		return 0, 0, err
-	}
-	if err := swap(tmp, dir); err != nil {
-		return 0, 0, fmt.Errorf("export %s: %w", dir, err)
-	}
-	return files + 1, bytes + int64(len(markerText)), nil
+	return x, nil
 }
 
-// writeAll writes the entries into root: folders first, then the files on
-// all cores. A large export is thousands of small files, and on some
-// systems (virtual disks, sandboxed kernels) each system call is dear, so
-// the files go through a treeWriter that makes as few as the platform
-// allows (openat/write/close relative to root on Linux: 3 a file, against
-// about 15 for os.MkdirAll plus os.WriteFile).
-func (s *Site) writeAll(root string, progress func(done, total int)) (int, int64, error) {
+// makeDirs starts making the folders of the given URL paths (shallow
+// first), in the background.
+func (x *Exporter) makeDirs(urlPaths []string) {
 	dirs := map[string]bool{}
-	for _, p := range s.paths {
-		for d := path.Dir(strings.TrimPrefix(filepath.ToSlash(FilePath(p)), "/")); d != "."; d = path.Dir(d) {
+	for _, p := range urlPaths {
+		for d := path.Dir(filepath.ToSlash(FilePath(p))); d != "."; d = path.Dir(d) {
 			dirs[d] = true
 		}
 	}
@@ -112,62 +134,131 @@ func (s *Site) writeAll(root string, progress func(done, total int)) (int, int64
 	for d := range dirs {
 		sorted = append(sorted, d)
 	}
-	sort.Slice(sorted, func(i, j int) bool { // shallow first
+	sort.Slice(sorted, func(i, j int) bool {
 		di, dj := strings.Count(sorted[i], "/"), strings.Count(sorted[j], "/")
 		return di < dj || di == dj && sorted[i] < sorted[j]
 	})
-	w, err := newTreeWriter(root)
-	if err != nil {
-		return 0, 0, err
+	x.mu.Lock()
+	x.total = len(urlPaths)
+	x.mu.Unlock()
+	x.mkdirs.Add(1)
+	go func() {
+		defer x.mkdirs.Done()
+		for _, d := range sorted {
+			if x.ensureDir(d) != nil {
+				return // write reports it, naming the file
+			}
+		}
+	}()
+}
+
+// ensureDir makes the folder d and its parents unless they exist. A folder
+// made meanwhile by another goroutine is fine; a file in its place is
+// reported by the write into it.
+func (x *Exporter) ensureDir(d string) error {
+	if d == "." {
+		return nil
 	}
-	defer w.close()
-	for _, d := range sorted {
-		if err := w.mkdir(d); err != nil {
-			return 0, 0, err
+	if _, ok := x.made.Load(d); ok {
+		return nil
+	}
+	if err := x.ensureDir(path.Dir(d)); err != nil {
+		return err
+	}
+	if err := x.w.mkdir(d); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	x.made.Store(d, true)
+	return nil
+}
+
+// write writes one entry; safe for concurrent use. The first error is kept
+// for Commit.
+func (x *Exporter) write(e *Entry) error {
+	rel := filepath.ToSlash(FilePath(e.Path))
+	err := x.ensureDir(path.Dir(rel))
+	if err == nil {
+		err = x.w.write(rel, e.Body)
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err != nil {
+		if x.err == nil {
+			x.err = err
+		}
+		return err
+	}
+	x.written[e.Path] = true
+	x.files++
+	x.bytes += int64(len(e.Body))
+	if x.opt.Progress != nil && x.err == nil {
+		x.opt.Progress(x.files, max(x.total, x.files))
+	}
+	return nil
+}
+
+// Commit writes every entry of s not yet written, on all cores, and puts
+// the folder in the destination's place. On error the destination is left
+// as it was.
+func (x *Exporter) Commit(s *Site) (files int, bytes int64, err error) {
+	x.mkdirs.Wait()
+	defer func() {
+		if err != nil {
+			x.Abort()
+		}
+	}()
+	if x.closed {
+		return 0, 0, errors.New("export already committed or aborted")
+	}
+	var rest []*Entry
+	x.mu.Lock()
+	x.total = len(s.paths)
+	for _, p := range s.paths {
+		if !x.written[p] {
+			rest = append(rest, s.entries[p])
 		}
 	}
-	var (
-		next, done atomic.Int64
-		total      atomic.Int64
-		mu         sync.Mutex
-		firstErr   error
-		wg         sync.WaitGroup
-	)
-	n := min(runtime.GOMAXPROCS(0)*2, len(s.paths))
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(s.paths) {
-					return
-				}
-				e := s.entries[s.paths[i]]
-				err := w.write(filepath.ToSlash(FilePath(e.Path)), e.Body)
-				d := int(done.Add(1))
-				if err != nil || progress != nil {
-					mu.Lock()
-					if err != nil && firstErr == nil {
-						firstErr = err
-					}
-					if progress != nil && firstErr == nil {
-						progress(d, len(s.paths))
-					}
-					mu.Unlock()
-				}
-				if err != nil {
-					return
-				}
-				total.Add(int64(len(e.Body)))
-			}
-		}()
+	x.mu.Unlock()
+	var paths []string
+	for _, e := range rest {
+		paths = append(paths, e.Path)
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return 0, 0, firstErr
+	x.makeDirs(paths)
+	x.mkdirs.Wait()
+	parallel(len(rest), func(i int) {
+		if x.failed() {
+			return
+		}
+		x.write(rest[i])
+	})
+	x.w.close()
+	x.closed = true
+	if x.err != nil {
+		return 0, 0, fmt.Errorf("export %s: %w", x.dir, x.err)
 	}
-	return len(s.paths), total.Load(), nil
+	if err := os.Chmod(x.tmp, 0o755); err != nil { // MkdirTemp makes it 0700
+		return 0, 0, err
+	}
+	if err := swap(x.tmp, x.dir); err != nil {
+		return 0, 0, fmt.Errorf("export %s: %w", x.dir, err)
+	}
+	return x.files + 1, x.bytes + int64(len(markerText)), nil
+}
+
+func (x *Exporter) failed() bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.err != nil
+}
+
+// Abort deletes the temporary folder; the destination is left as it was.
+func (x *Exporter) Abort() {
+	x.mkdirs.Wait()
+	if !x.closed {
+		x.w.close()
+		x.closed = true
+	}
+	os.RemoveAll(x.tmp)
 }
 
 // realPath makes dir absolute and resolves symbolic links, so that a link

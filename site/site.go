@@ -69,6 +69,10 @@ type Options struct {
 	// Renderer is reused between builds (it caches highlighted code); nil
 	// makes a new one.
 	Renderer *markdown.Renderer
+	// Export, when set, receives each page as soon as its HTML exists (see
+	// Exporter); the caller commits or aborts it after Build. The Site is
+	// then for that export only: its entries get no ETag or gzip copy.
+	Export *Exporter
 	// Previous is the last site built with the same options, whose unchanged
 	// pages and entries a dev build reuses (see incremental.go).
 	Previous *Site
@@ -190,6 +194,13 @@ func (b *builder) errorf(file string, line int, format string, args ...any) {
 func (b *builder) build() (*Site, error) {
 	if err := b.loadPages(); err != nil {
 		return nil, err
+	}
+	if x := b.opt.Export; x != nil {
+		urls := make([]string, len(b.pages))
+		for i, p := range b.pages {
+			urls[i] = p.URL
+		}
+		x.makeDirs(urls) // while the pages render
 	}
 	if err := b.loadTheme(); err != nil {
 		return nil, err
