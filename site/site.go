@@ -252,26 +252,42 @@ func (b *builder) loadPages() error {
 		line int
 	}
 	var bodies = map[*Page]loaded{}
-	for _, f := range files {
-		src, err := fs.ReadFile(b.src, f)
+	// Files are read and their front matter parsed on all cores (a large
+	// site is thousands of small reads), then taken in order.
+	type read struct {
+		fm      FrontMatter
+		body    []byte
+		line    int
+		err     error
+		errLine int
+	}
+	reads := make([]read, len(files))
+	parallel(len(files), func(i int) {
+		r := &reads[i]
+		src, err := fs.ReadFile(b.src, files[i])
 		if err != nil {
-			b.errorf(f, 0, "%v", err)
-			continue
+			r.err = err
+			return
 		}
-		fmRaw, body, line, err := splitFrontMatter(src)
-		var fm FrontMatter
+		var fmRaw []byte
+		fmRaw, r.body, r.line, err = splitFrontMatter(src)
 		if err == nil {
-			fm, err = parseFrontMatter(fmRaw)
+			r.fm, err = parseFrontMatter(fmRaw)
 		}
-		if err != nil {
-			var fe *fmError
-			if errors.As(err, &fe) {
-				b.errorf(f, fe.line, "%s", fe.msg)
-			} else {
-				b.errorf(f, 0, "%v", err)
-			}
+		var fe *fmError
+		if errors.As(err, &fe) {
+			r.err, r.errLine = errors.New(fe.msg), fe.line
+		} else {
+			r.err = err
+		}
+	})
+	for i, f := range files {
+		r := reads[i]
+		if r.err != nil {
+			b.errorf(f, r.errLine, "%v", r.err)
 			continue
 		}
+		fm := r.fm
 		slug := strings.TrimSuffix(strings.TrimPrefix(f, "content/"), ".md")
 		if path.Base(slug) == "index" || path.Base(slug) == "_index" || path.Base(slug) == "README" {
 			slug = strings.TrimSuffix(path.Dir(slug), ".")
@@ -280,7 +296,7 @@ func (b *builder) loadPages() error {
 		p := &Page{File: f, Slug: slug, Title: fm.Title, Description: fm.Description, Weight: fm.Weight}
 		b.pages = append(b.pages, p)
 		b.byFile[f] = p
-		bodies[p] = loaded{p, body, line}
+		bodies[p] = loaded{p, r.body, r.line}
 	}
 	if len(b.errs) > 0 {
 		sortErrors(b.errs)
