@@ -50,6 +50,7 @@ type fastServer struct {
 	idle time.Duration
 
 	handoff *handoffListener
+	loops   *loopSet // Linux's event loops; nil elsewhere
 
 	mu      sync.Mutex
 	conns   map[*fastConn]struct{}
@@ -89,12 +90,14 @@ const (
 var bufPool = sync.Pool{New: func() any { b := make([]byte, fastBufSize); return &b }}
 
 func newFastServer(h *handler, reqOut io.Writer, log *slog.Logger, addr net.Addr) *fastServer {
-	return &fastServer{
+	s := &fastServer{
 		h: h, reqOut: reqOut, log: log,
 		idle:    90 * time.Second,
 		handoff: newHandoffListener(addr),
 		conns:   make(map[*fastConn]struct{}),
 	}
+	s.loops = newLoops(s)
+	return s
 }
 
 // serve accepts connections on ln until it is closed. Running out of file
@@ -126,6 +129,20 @@ func (s *fastServer) serve(ln net.Listener) error {
 			s.active.Add(1)
 			s.toHTTP(c, nil)
 			continue
+		}
+		if s.loops != nil {
+			s.mu.Lock()
+			if s.closing.Load() {
+				s.mu.Unlock()
+				_ = c.Close()
+				return nil
+			}
+			s.active.Add(1)
+			s.mu.Unlock()
+			if s.loops.adopt(tc) {
+				continue
+			}
+			s.active.Done() // the goroutine path counts it again
 		}
 		fc := &fastConn{s: s, c: tc}
 		if fc.raw, err = tc.SyscallConn(); err != nil {
@@ -170,6 +187,11 @@ func (s *fastServer) shutdown(ctx context.Context) error {
 		_ = fc.c.SetReadDeadline(aLongTimeAgo)
 	}
 	s.mu.Unlock()
+	if s.loops != nil {
+		// The loops hand every connection to a goroutine, which closes it
+		// (lingerClose) or finishes its response first.
+		s.loops.stop()
+	}
 	done := make(chan struct{})
 	go func() { s.active.Wait(); close(done) }()
 	select {
@@ -210,9 +232,37 @@ func (s *fastServer) toHTTP(c net.Conn, pending []byte) {
 }
 
 func (fc *fastConn) serve() {
-	s := fc.s
 	fc.remote = fc.c.RemoteAddr().String()
-	for !s.closing.Load() {
+	fc.resume(nil)
+}
+
+// resume serves the connection from where an event loop left it: first the
+// response bytes it could not write, then the requests already read, then
+// whatever comes. A connection registered in s.conns.
+func (fc *fastConn) resume(unwritten [][]byte) {
+	s := fc.s
+	ok := true
+	if len(unwritten) > 0 {
+		if fc.extend(time.Now(), false) != nil {
+			ok = false
+		} else {
+			bufs := net.Buffers(unwritten)
+			_, err := bufs.WriteTo(fc.c)
+			ok = err == nil
+		}
+	}
+	if ok && fc.n > 0 {
+		simple, err := fc.answer()
+		if err != nil {
+			ok = false
+		} else if !simple {
+			s.forget(fc)
+			s.toHTTP(fc.c, (*fc.buf)[:fc.n])
+			fc.release()
+			return
+		}
+	}
+	for ok && !s.closing.Load() {
 		if err := fc.fill(); err != nil {
 			break
 		}

@@ -4,7 +4,7 @@
 # bytes) against `multistage serve -quiet` and `multistage serve` (request
 # log on), all on 127.0.0.1, measured with wrk: the tutorial's first page and
 # a screenshot PNG, with and without Accept-Encoding: gzip, at 64 and 256
-# connections. Prints req/s, p50 and p99 latency per server, our ratio to
+# connections. Prints req/s, p50 and p99 latency per server (each the median over ROUNDS), our ratio to
 # nginx, the CPU each server spent per request (the figure the noise of a
 # shared machine disturbs least), and our RSS under the load.
 #
@@ -145,8 +145,8 @@ rows = {}
 for line in open(sys.argv[1]):
     f = line.split()
     rows.setdefault(tuple(f[:3]), {}).setdefault(f[3], []).append([float(x) for x in f[4:8]])
-def med(v):  # median run by req/s
-    v = sorted(v); return v[(len(v) - 1) // 2]
+def med(v):  # each column's own median over the rounds (the p99 of the median-req/s run moved too much)
+    return [st.median(col) for col in zip(*v)]
 hdr = f"{'path':<36} {'gzip':<4} {'conns':>5} | {'nginx req/s':>11} {'p50':>6} {'p99':>6} {'µs/req':>6} | {'ours req/s':>10} {'p50':>6} {'p99':>6} {'µs/req':>6} {'ratio':>5} | {'logged req/s':>12} {'p99':>6} {'µs/req':>6} {'ratio':>5}"
 print(hdr); print('-' * len(hdr))
 for (path, gz, c), s in rows.items():

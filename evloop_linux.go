@@ -1,0 +1,478 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"multistage/site"
+)
+
+// Event loops: the fast path's connections on Linux. A goroutine per
+// connection puts the Go scheduler between every request and its answer:
+// each request wakes a parked goroutine through the netpoller and queues it
+// behind the others, and under load on a small machine that queueing was
+// the slowest 1% of answers (p99 5 to 6 ms against nginx's 4 to 5, on the
+// same machine, in the same run). So, as nginx's workers do, a few loops
+// (one per P) each own a set of connections and an epoll instance, and
+// answer every readable connection in turn with plain system calls: a read,
+// a parse, one write of precomputed bytes.
+//
+// The loops do only the common case. The moment a connection needs anything
+// else it leaves its loop for good, with the bytes already read: a request
+// that is not the simple case (or not complete) goes to net/http as before,
+// and a response the socket cannot take at once (a client that does not
+// read) goes to the goroutine fast path, whose deadlines then bound it. At
+// shutdown every connection leaves the same way, to close without losing a
+// response in flight (lingerClose).
+
+type loopSet struct {
+	s     *fastServer
+	loops []*evLoop
+	next  atomic.Uint32
+	wg    sync.WaitGroup // running loops
+	procs int            // GOMAXPROCS before the loops added theirs
+}
+
+// evLoop is one thread's connections.
+type evLoop struct {
+	s      *fastServer
+	ep     int // epoll instance
+	wakeR  int // pipe the accept loop and shutdown write to
+	wakeW  int //
+	events []syscall.EpollEvent
+	buf    []byte // the read buffer, shared by the loop's connections
+	out    []byte // response head (and small body)
+	line   []byte // request log line
+
+	mu       sync.Mutex
+	incoming []*evConn // adopted, not yet taken by the loop
+	failed   bool      // the loop has stopped: adopt must not use it
+
+	conns map[int32]*evConn // loop-owned
+}
+
+// evConn is a connection in a loop.
+type evConn struct {
+	fd     int
+	remote string
+	last   time.Time // last activity, for the idle timeout
+}
+
+// newLoops starts one loop per P. It returns nil when the system refuses
+// epoll (then every connection takes the goroutine path).
+func newLoops(s *fastServer) *loopSet {
+	ls := &loopSet{s: s, procs: runtime.GOMAXPROCS(0)}
+	for range ls.procs {
+		l, err := newEvLoop(s)
+		if err != nil {
+			s.log.Warn("event loops unavailable; serving a goroutine per connection", "err", err)
+			for _, l := range ls.loops { // none running yet
+				syscall.Close(l.ep)
+				syscall.Close(l.wakeR)
+				syscall.Close(l.wakeW)
+			}
+			return nil
+		}
+		ls.loops = append(ls.loops, l)
+	}
+	// One P more per loop (see run). Restored by stop.
+	runtime.GOMAXPROCS(2 * ls.procs)
+	for _, l := range ls.loops {
+		ls.wg.Add(1)
+		go func() {
+			defer ls.wg.Done()
+			l.run()
+		}()
+	}
+	return ls
+}
+
+func newEvLoop(s *fastServer) (*evLoop, error) {
+	ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
+		syscall.Close(ep)
+		return nil, os.NewSyscallError("pipe2", err)
+	}
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(p[0])}
+	if err := syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, p[0], &ev); err != nil {
+		syscall.Close(ep)
+		syscall.Close(p[0])
+		syscall.Close(p[1])
+		return nil, os.NewSyscallError("epoll_ctl", err)
+	}
+	return &evLoop{
+		s: s, ep: ep, wakeR: p[0], wakeW: p[1],
+		events: make([]syscall.EpollEvent, 256),
+		buf:    make([]byte, fastBufSize),
+		conns:  map[int32]*evConn{},
+	}, nil
+}
+
+// adopt moves an accepted connection into a loop: the loop gets its own
+// descriptor for the socket, and the *net.TCPConn is closed (which leaves
+// the socket open, and its non-blocking flag set). The caller has counted
+// the connection in s.active; false means it is still the caller's.
+func (ls *loopSet) adopt(tc *net.TCPConn) bool {
+	raw, err := tc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	fd := -1
+	cerr := raw.Control(func(f uintptr) {
+		fd, err = dupCloexec(int(f))
+	})
+	if cerr != nil || err != nil {
+		return false
+	}
+	c := &evConn{fd: fd, remote: tc.RemoteAddr().String(), last: time.Now()}
+	_ = tc.Close()
+	l := ls.loops[ls.next.Add(1)%uint32(len(ls.loops))]
+	l.mu.Lock()
+	if l.failed {
+		l.mu.Unlock()
+		l.toGoroutine(c, nil, nil)
+		return true
+	}
+	l.incoming = append(l.incoming, c)
+	l.mu.Unlock()
+	l.wake()
+	return true
+}
+
+func dupCloexec(fd int) (int, error) {
+	r, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 0)
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}
+
+// wakeAll makes every loop look at s.closing.
+func (ls *loopSet) wakeAll() {
+	for _, l := range ls.loops {
+		l.wake()
+	}
+}
+
+// stop waits for the loops to end (they end once s.closing is set and they
+// have let go of their connections) and frees them.
+func (ls *loopSet) stop() {
+	ls.wakeAll()
+	ls.wg.Wait()
+	for _, l := range ls.loops {
+		syscall.Close(l.wakeR) // run closed l.ep
+		syscall.Close(l.wakeW)
+	}
+	runtime.GOMAXPROCS(ls.procs)
+}
+
+func (l *evLoop) wake() {
+	_, _ = syscall.Write(l.wakeW, []byte{1}) // EAGAIN: a wake-up is pending anyway
+}
+
+func (l *evLoop) run() {
+	// The loop blocks in epoll_wait on a thread of its own, as nginx's
+	// workers do. newLoops gave the process one P more per loop, so a loop
+	// waiting in the kernel keeps its P without starving the rest of the
+	// process, and finds it again at once when it wakes. (Waiting in Go's
+	// netpoller instead gave back the scheduler's queueing, and the tail
+	// latency with it.)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer syscall.Close(l.ep)
+	lastSweep := time.Now()
+	for {
+		n, err := syscall.EpollWait(l.ep, l.events, 1000)
+		if err != nil && err != syscall.EINTR {
+			l.fail(err)
+			return
+		}
+		now := time.Now()
+		for i := range max(n, 0) {
+			fd := l.events[i].Fd
+			if int(fd) == l.wakeR {
+				var b [64]byte
+				for {
+					if m, _ := syscall.Read(l.wakeR, b[:]); m <= 0 {
+						break
+					}
+				}
+				l.take(now)
+				continue
+			}
+			if c := l.conns[fd]; c != nil {
+				l.serve(c, now)
+			}
+		}
+		if l.s.closing.Load() {
+			l.take(now)
+			l.releaseAll()
+			return
+		}
+		if now.Sub(lastSweep) >= time.Second {
+			lastSweep = now
+			l.sweep(now)
+		}
+	}
+}
+
+// fail gives up the loop: its connections go to goroutines.
+func (l *evLoop) fail(err error) {
+	l.s.log.Error("event loop failed; its connections go to goroutines", "err", err)
+	l.mu.Lock()
+	l.failed = true
+	l.mu.Unlock()
+	l.take(time.Now())
+	l.releaseAll()
+}
+
+// take registers the connections the accept loop has handed over.
+func (l *evLoop) take(now time.Time) {
+	l.mu.Lock()
+	in := l.incoming
+	l.incoming = nil
+	l.mu.Unlock()
+	for _, c := range in {
+		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: int32(c.fd)}
+		if err := syscall.EpollCtl(l.ep, syscall.EPOLL_CTL_ADD, c.fd, &ev); err != nil {
+			// Not watchable here: serve it from a goroutine.
+			l.toGoroutine(c, nil, nil)
+			continue
+		}
+		c.last = now
+		l.conns[int32(c.fd)] = c
+	}
+}
+
+// sweep closes connections idle for longer than the server's idle timeout.
+func (l *evLoop) sweep(now time.Time) {
+	for fd, c := range l.conns {
+		if now.Sub(c.last) > l.s.idle {
+			delete(l.conns, fd)
+			l.close(c)
+		}
+	}
+}
+
+func (l *evLoop) close(c *evConn) {
+	_ = syscall.EpollCtl(l.ep, syscall.EPOLL_CTL_DEL, c.fd, nil)
+	syscall.Close(c.fd)
+	l.s.active.Done()
+}
+
+// releaseAll lets every connection go at shutdown (or when the loop fails):
+// each is closed by lingerClose, or served by a goroutine, which sees the
+// shutdown itself.
+func (l *evLoop) releaseAll() {
+	for fd, c := range l.conns {
+		delete(l.conns, fd)
+		l.toGoroutine(c, nil, nil)
+	}
+}
+
+// serve reads what the connection sent and answers every complete simple
+// request in it.
+func (l *evLoop) serve(c *evConn, now time.Time) {
+	n, err := readFd(c.fd, l.buf)
+	if err == syscall.EAGAIN {
+		return
+	}
+	if err != nil || n == 0 {
+		delete(l.conns, int32(c.fd))
+		l.close(c)
+		return
+	}
+	c.last = now
+	b := l.buf[:n]
+	for len(b) > 0 {
+		end := bytes.Index(b, crlfcrlf)
+		if end < 0 {
+			// An incomplete request (or one whose request line alone fills
+			// the buffer, which the goroutine path answers with 414).
+			if n == len(l.buf) && bytes.Index(b, crlf) < 0 && requestLineStart(b) {
+				l.toGoroutine(c, b, nil)
+			} else {
+				l.toHTTP(c, b)
+			}
+			return
+		}
+		end += len(crlfcrlf)
+		start := time.Now()
+		req, ok := parseSimple(b[:end])
+		var e *site.Entry
+		if ok {
+			e = l.s.site(req.path)
+		}
+		if e == nil {
+			l.toHTTP(c, b)
+			return
+		}
+		head, body := e.Response(req.gzip)
+		if req.head {
+			body = nil
+		}
+		left := l.write(c.fd, head, body, start)
+		if l.s.reqOut != nil {
+			method := "GET"
+			if req.head {
+				method = "HEAD"
+			}
+			l.line = logLine(l.line[:0], method, e.Path, len(body), start, c.remote)
+			_, _ = l.s.reqOut.Write(l.line)
+		}
+		b = b[end:]
+		switch {
+		case left == nil: // written
+		case len(left) == 0: // the connection failed
+			delete(l.conns, int32(c.fd))
+			l.close(c)
+			return
+		default: // the client is not reading: a goroutine waits for it
+			l.toGoroutine(c, b, left)
+			return
+		}
+		if l.s.closing.Load() {
+			// Shutting down: this response was in flight, the next
+			// pipelined one is not.
+			l.toGoroutine(c, nil, nil)
+			return
+		}
+	}
+}
+
+// write sends head, the Date header and body. It returns nil when all was
+// written, an empty non-nil slice when the connection failed, and otherwise
+// the bytes the socket would not take yet.
+func (l *evLoop) write(fd int, head, body []byte, now time.Time) [][]byte {
+	out := append(l.out[:0], head...)
+	out = append(out, "Date: "...)
+	out = appendDate(out, now)
+	out = append(out, "\r\n\r\n"...)
+	if len(body) <= fastInline {
+		out = append(out, body...)
+		body = nil
+	}
+	l.out = out[:0]
+	total := len(out) + len(body)
+	var n int
+	var err error
+	if body == nil {
+		n, err = writeFd(fd, out)
+	} else {
+		n, err = writevFd(fd, out, body)
+	}
+	switch {
+	case err == syscall.EAGAIN:
+		n = 0
+	case err != nil:
+		return [][]byte{}
+	case n == total:
+		return nil
+	}
+	// What is left: copy the head's part (l.out is reused); the body is
+	// the site's, immutable.
+	if n < len(out) {
+		return [][]byte{bytes.Clone(out[n:]), body}
+	}
+	return [][]byte{body[n-len(out):]}
+}
+
+// toHTTP gives the connection to net/http with the bytes read from it.
+func (l *evLoop) toHTTP(c *evConn, pending []byte) {
+	nc := l.detach(c)
+	if nc == nil {
+		return
+	}
+	l.s.toHTTP(nc, pending) // counts s.active down
+}
+
+// toGoroutine gives the connection to the goroutine fast path, with the
+// request bytes read from it and the response bytes not yet written.
+func (l *evLoop) toGoroutine(c *evConn, pending []byte, unwritten [][]byte) {
+	nc := l.detach(c)
+	if nc == nil {
+		return
+	}
+	tc, ok := nc.(*net.TCPConn)
+	if !ok {
+		l.s.toHTTP(nc, pending)
+		return
+	}
+	fc := &fastConn{s: l.s, c: tc, remote: c.remote}
+	var err error
+	if fc.raw, err = tc.SyscallConn(); err != nil {
+		l.s.toHTTP(nc, pending)
+		return
+	}
+	fc.read = fc.readCallback
+	if len(pending) > 0 {
+		fc.buf = bufPool.Get().(*[]byte)
+		fc.n = copy(*fc.buf, pending)
+	}
+	l.s.mu.Lock()
+	l.s.conns[fc] = struct{}{}
+	l.s.mu.Unlock()
+	go fc.resume(unwritten)
+}
+
+// detach takes the connection out of the loop as a net.Conn (a new
+// descriptor in Go's netpoller; the loop's is closed). On failure the
+// connection is closed and nil returned.
+func (l *evLoop) detach(c *evConn) net.Conn {
+	delete(l.conns, int32(c.fd))
+	_ = syscall.EpollCtl(l.ep, syscall.EPOLL_CTL_DEL, c.fd, nil)
+	f := os.NewFile(uintptr(c.fd), "")
+	nc, err := net.FileConn(f)
+	_ = f.Close()
+	if err != nil {
+		l.s.active.Done()
+		return nil
+	}
+	return nc
+}
+
+func readFd(fd int, b []byte) (int, error) {
+	for {
+		n, err := syscall.Read(fd, b)
+		if err != syscall.EINTR {
+			return n, err
+		}
+	}
+}
+
+func writeFd(fd int, b []byte) (int, error) {
+	for {
+		n, err := syscall.Write(fd, b)
+		if err != syscall.EINTR {
+			return max(n, 0), err
+		}
+	}
+}
+
+func writevFd(fd int, a, b []byte) (int, error) {
+	iov := [2]syscall.Iovec{{Base: &a[0]}, {Base: &b[0]}}
+	iov[0].SetLen(len(a))
+	iov[1].SetLen(len(b))
+	for {
+		n, _, e := syscall.Syscall(syscall.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), 2)
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != 0 {
+			return 0, e
+		}
+		return int(n), nil
+	}
+}

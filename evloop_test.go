@@ -1,0 +1,101 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLoopsHoldConnections: on Linux, keep-alive connections of the fast
+// path live in the event loops, not one goroutine each. (Were the loops to
+// fall back to goroutines, every connection would add one.)
+func TestLoopsHoldConnections(t *testing.T) {
+	addr, stop := startFast(t, testHandler(t), nil)
+	before := runtime.NumGoroutine()
+	const n = 200
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	req := []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	for i := range n {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := c.Write(req); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+	}
+	if grew := runtime.NumGoroutine() - before; grew > n/4 {
+		t.Errorf("%d keep-alive connections added %d goroutines: the event loops are not serving them", n, grew)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("serveFast = %v", err)
+	}
+}
+
+// TestLoopWriteBlocked: a client that pipelines many requests for a large
+// image and reads nothing for a while fills its socket; the loop then hands
+// the connection, with the rest of the response and of the requests, to a
+// goroutine. Every response must still arrive whole and in order.
+func TestLoopWriteBlocked(t *testing.T) {
+	h := testHandler(t)
+	var png string
+	for _, p := range h.site.Paths() {
+		if strings.HasSuffix(p, ".png") && len(h.site.Entry(p).Body) > fastInline {
+			png = p
+			break
+		}
+	}
+	if png == "" {
+		t.Fatal("no image larger than fastInline in the tutorial")
+	}
+	want := h.site.Entry(png).Body
+	addr, stop := startFast(t, h, nil)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// The receive buffer is left as it is: shrinking it on an open loopback
+	// connection stalled the transfer in the kernel, loops or not.
+	const n = 40 // several megabytes: far more than both socket buffers
+	req := "GET " + png + " HTTP/1.1\r\nHost: x\r\n\r\n"
+	if _, err := c.Write([]byte(strings.Repeat(req, n))); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // the server's writes block meanwhile
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	br := bufio.NewReader(c)
+	for i := range n {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("response %d: %v", i, err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != 200 || !bytes.Equal(body, want) {
+			t.Fatalf("response %d: status %d, %d bytes (want %d), %v", i, resp.StatusCode, len(body), len(want), err)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Errorf("serveFast = %v", err)
+	}
+}
