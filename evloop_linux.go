@@ -122,9 +122,16 @@ func newEvLoop(s *fastServer) (*evLoop, error) {
 
 // adopt moves an accepted connection into a loop: the loop gets its own
 // descriptor for the socket, and the *net.TCPConn is closed (which leaves
-// the socket open, and its non-blocking flag set). The caller has counted
-// the connection in s.active; false means it is still the caller's.
+// the socket open, and its non-blocking flag set). The caller holds s.mu,
+// has checked s.closing and counted the connection in s.active; false means
+// the connection is still the caller's, open.
 func (ls *loopSet) adopt(tc *net.TCPConn) bool {
+	l := ls.loops[ls.next.Add(1)%uint32(len(ls.loops))]
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.failed {
+		return false
+	}
 	raw, err := tc.SyscallConn()
 	if err != nil {
 		return false
@@ -138,15 +145,7 @@ func (ls *loopSet) adopt(tc *net.TCPConn) bool {
 	}
 	c := &evConn{fd: fd, remote: tc.RemoteAddr().String(), last: time.Now()}
 	_ = tc.Close()
-	l := ls.loops[ls.next.Add(1)%uint32(len(ls.loops))]
-	l.mu.Lock()
-	if l.failed {
-		l.mu.Unlock()
-		l.toGoroutine(c, nil, nil)
-		return true
-	}
 	l.incoming = append(l.incoming, c)
-	l.mu.Unlock()
 	l.wake()
 	return true
 }

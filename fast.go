@@ -131,6 +131,8 @@ func (s *fastServer) serve(ln net.Listener) error {
 			continue
 		}
 		if s.loops != nil {
+			// Under s.mu, so that shutdown, which sets closing under it,
+			// finds every adopted connection in a loop.
 			s.mu.Lock()
 			if s.closing.Load() {
 				s.mu.Unlock()
@@ -138,11 +140,14 @@ func (s *fastServer) serve(ln net.Listener) error {
 				return nil
 			}
 			s.active.Add(1)
+			adopted := s.loops.adopt(tc)
+			if !adopted {
+				s.active.Done() // the goroutine path counts it again
+			}
 			s.mu.Unlock()
-			if s.loops.adopt(tc) {
+			if adopted {
 				continue
 			}
-			s.active.Done() // the goroutine path counts it again
 		}
 		fc := &fastConn{s: s, c: tc}
 		if fc.raw, err = tc.SyscallConn(); err != nil {
