@@ -41,6 +41,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
+	if err := checkNotHere(*out); err != nil {
+		return err
+	}
 	start := time.Now()
 	srcFS, err := sourceFS(*src)
 	if err != nil {
@@ -98,6 +101,24 @@ func baseOptions(base string) (site.Options, error) {
 	}
 	opt.Base = base
 	return opt, nil
+}
+
+// checkNotHere refuses an output folder that is the current folder or holds
+// it (".", "..", "~", "/"), even with -force: replacing it would delete the
+// folder the user is working in, whatever it holds.
+func checkNotHere(out string) error {
+	o, err := canonical(out)
+	if err != nil {
+		return fmt.Errorf("-o %s: %w", out, err)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil // no current folder to protect
+	}
+	if w, err := canonical(wd); err == nil && (o == w || within(w, o)) {
+		return fmt.Errorf("-o %s is the current folder or holds it: replacing it would delete your working files; choose a folder inside it, such as public", out)
+	}
+	return nil
 }
 
 // checkOutside refuses an output folder that would overwrite the sources:

@@ -278,3 +278,29 @@ func TestBuildBase(t *testing.T) {
 		t.Error("404.html does not link to the URL's path")
 	}
 }
+
+// TestBuildRefusesCurrentFolder: -o naming the current folder or one that
+// holds it is refused even with -force, which would delete the user's work.
+func TestBuildRefusesCurrentFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "work")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	notes := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notes, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	for _, out := range []string{".", "..", dir, filepath.Dir(dir)} {
+		code, _, errs := buildCmd(t, "-o", out, "-force")
+		if code != 1 || !strings.Contains(errs, "current folder") {
+			t.Errorf("build -o %s -force: exit %d, stderr %q; want 1 and a refusal", out, code, errs)
+		}
+	}
+	if b, _ := os.ReadFile(notes); string(b) != "mine" {
+		t.Fatal("the user's file was touched")
+	}
+	if code, _, errs := buildCmd(t, "-o", "public"); code != 0 {
+		t.Errorf("-o public inside the current folder: %s", errs)
+	}
+}
