@@ -63,7 +63,13 @@ type evConn struct {
 	fd     int
 	remote string
 	last   time.Time // last activity, for the idle timeout
+	spoke  bool      // it has sent something: idle, not silent
 }
+
+// silentTimeout closes a connection that has sent nothing at all, as
+// net/http's ReadHeaderTimeout does for a new connection; between requests
+// the longer idle timeout applies.
+const silentTimeout = 5 * time.Second
 
 // newLoops starts one loop per P. It returns nil when the system refuses
 // epoll (then every connection takes the goroutine path).
@@ -258,7 +264,7 @@ func (l *evLoop) take(now time.Time) {
 // sweep closes connections idle for longer than the server's idle timeout.
 func (l *evLoop) sweep(now time.Time) {
 	for fd, c := range l.conns {
-		if now.Sub(c.last) > l.s.idle {
+		if now.Sub(c.last) > l.s.idle || !c.spoke && now.Sub(c.last) > silentTimeout {
 			delete(l.conns, fd)
 			l.close(c)
 		}
@@ -293,7 +299,7 @@ func (l *evLoop) serve(c *evConn, now time.Time) {
 		l.close(c)
 		return
 	}
-	c.last = now
+	c.last, c.spoke = now, true
 	b := l.buf[:n]
 	for len(b) > 0 {
 		end := bytes.Index(b, crlfcrlf)

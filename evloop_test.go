@@ -99,3 +99,49 @@ func TestLoopWriteBlocked(t *testing.T) {
 		t.Errorf("serveFast = %v", err)
 	}
 }
+
+// TestLoopSilentConnection: a connection that sends nothing is closed after
+// silentTimeout, as net/http closes one that sends no request header; one
+// that has made a request keeps the longer keep-alive timeout.
+func TestLoopSilentConnection(t *testing.T) {
+	addr, stop := startFast(t, testHandler(t), nil)
+	silent, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	kept, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kept.Close()
+	// A site file, which the loop itself answers (/healthz would go to
+	// net/http, whose own timeouts then apply).
+	get := func() error {
+		_ = kept.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := kept.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+			return err
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(kept), nil)
+		if err == nil {
+			_, err = io.Copy(io.Discard, resp.Body)
+		}
+		return err
+	}
+	if err := get(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_ = silent.SetReadDeadline(start.Add(10 * time.Second))
+	n, err := silent.Read(make([]byte, 1))
+	waited := time.Since(start)
+	if n != 0 || err != io.EOF || waited < silentTimeout-time.Second || waited > silentTimeout+3*time.Second {
+		t.Errorf("silent connection: read %d bytes, %v after %v; want EOF after about %v", n, err, waited, silentTimeout)
+	}
+	if err := get(); err != nil {
+		t.Errorf("the connection that made a request was closed too: %v", err)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("serveFast = %v", err)
+	}
+}
