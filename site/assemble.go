@@ -148,6 +148,9 @@ func (b *builder) assemble() (*Site, error) {
 			return
 		}
 		var buf bytes.Buffer
+		// The page's own HTML plus the chrome around it (navigation, table
+		// of contents), so the buffer is not grown by doubling.
+		buf.Grow(len(p.Body) + len(p.Head) + 8<<10)
 		if err := b.top[0].ExecuteTemplate(&buf, "page.html", &pageData{Site: sd, Page: p, Root: root(p)}); err != nil {
 			failed[i] = &markdown.Error{File: p.File, Msg: "template: " + err.Error()}
 			return
@@ -156,7 +159,11 @@ func (b *builder) assemble() (*Site, error) {
 		done[i] = e
 		b.inc.keepPage(p, e)
 		if x := b.opt.Export; x != nil {
-			x.write(e) // an error is kept for Commit
+			// Written pages need not stay in memory: an export's Site is
+			// only committed (5000 pages held 400 MB at the peak).
+			if x.write(e) == nil { // an error is kept for Commit
+				e.Body, p.Body = nil, ""
+			}
 		}
 	})
 	for i := range b.pages {

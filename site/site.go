@@ -71,7 +71,8 @@ type Options struct {
 	Renderer *markdown.Renderer
 	// Export, when set, receives each page as soon as its HTML exists (see
 	// Exporter); the caller commits or aborts it after Build. The Site is
-	// then for that export only: its entries get no ETag or gzip copy.
+	// then for that export only: its entries get no ETag or gzip copy, and
+	// pages already written keep no body.
 	Export *Exporter
 	// Previous is the last site built with the same options, whose unchanged
 	// pages and entries a dev build reuses (see incremental.go).
