@@ -3,7 +3,10 @@ package markdown
 import (
 	"bytes"
 	"os"
+	"strings"
 	"testing"
+
+	"github.com/alecthomas/chroma/v2"
 )
 
 // TestWriteCodeMatchesChroma: writeCode is byte for byte chroma's formatter.
@@ -44,4 +47,31 @@ func TestWriteCodeMatchesChroma(t *testing.T) {
 			t.Errorf("%s %q:\nfast:   %s\nchroma: %s", c[0], c[1], fast.String(), slow.String())
 		}
 	}
+}
+
+// FuzzWriteCode: for any tokens (values cut from the input at '|', types
+// taken in turn from a list with and without classes), writeCode writes
+// what chroma's formatter writes.
+func FuzzWriteCode(f *testing.F) {
+	for _, s := range []string{"", "|", "a|\n|b", "\n\n|\n|", "x\n|", "|\n", "<&>|'\"|\n\t|", "a\nb\nc|d|\n|"} {
+		f.Add(s)
+	}
+	types := []chroma.TokenType{chroma.Text, chroma.Keyword, chroma.NameFunction, chroma.Comment, chroma.LiteralString, chroma.Punctuation, chroma.Background}
+	f.Fuzz(func(t *testing.T, s string) {
+		var toks []chroma.Token
+		if s != "" {
+			for i, v := range strings.Split(s, "|") {
+				toks = append(toks, chroma.Token{Type: types[i%len(types)], Value: v})
+			}
+		}
+		var fast, slow bytes.Buffer
+		writeCode(&fast, toks)
+		it := chroma.Literator(append([]chroma.Token(nil), toks...)...)
+		if err := newFormatter(Fence{}).Format(&slow, classStyle, it); err != nil {
+			t.Fatal(err)
+		}
+		if fast.String() != slow.String() {
+			t.Errorf("%q:\nfast:   %s\nchroma: %s", s, fast.String(), slow.String())
+		}
+	})
 }

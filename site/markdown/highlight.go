@@ -127,6 +127,8 @@ func highlight(lang string, code []byte, f Fence) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	if !f.LineNos && len(f.HL) == 0 {
+		// Spans and escapes make the HTML about four times the code.
+		buf.Grow(4*len(code) + 128)
 		writeCode(&buf, it.Tokens()) // chroma's output, faster (fastfmt.go)
 		return buf.Bytes(), nil
 	}
