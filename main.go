@@ -139,8 +139,7 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 func parse(fset *flag.FlagSet, args []string) error {
 	if err := fset.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fset.Usage()
-			return err
+			return err // Parse has printed the usage
 		}
 		return &usageError{fmt.Sprintf("%s: %v", fset.Name(), err)}
 	}

@@ -213,6 +213,20 @@ func TestFlagErrorOnce(t *testing.T) {
 	}
 }
 
+// TestHelpOnce: -h prints each command's flags once, and exits 0.
+func TestHelpOnce(t *testing.T) {
+	for _, cmd := range []string{"serve", "dev", "build", "sizes", "healthcheck"} {
+		var stderr bytes.Buffer
+		err := run(context.Background(), []string{cmd, "-h"}, io.Discard, &stderr)
+		if code := exitCode(err, io.Discard); code != 0 {
+			t.Errorf("%s -h: exit %d", cmd, code)
+		}
+		if n := strings.Count(stderr.String(), "Usage of multistage "+cmd); n != 1 {
+			t.Errorf("%s -h printed its usage %d times:\n%s", cmd, n, stderr.String())
+		}
+	}
+}
+
 func TestVersion(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"version"}, &out, io.Discard); err != nil {
