@@ -308,8 +308,9 @@ func (l *evLoop) serve(c *evConn, now time.Time) {
 		end := bytes.Index(b, crlfcrlf)
 		if end < 0 {
 			// An incomplete request (or one whose request line alone fills
-			// the buffer, which the goroutine path answers with 414).
-			if n == len(l.buf) && bytes.Index(b, crlf) < 0 && requestLineStart(b) {
+			// the buffer, which the goroutine path answers with 414). A line
+			// ends at LF: net/http also accepts a bare one.
+			if n == len(l.buf) && bytes.IndexByte(b, '\n') < 0 && requestLineStart(b) {
 				l.toGoroutine(c, b, nil)
 			} else {
 				l.toHTTP(c, b)

@@ -145,3 +145,59 @@ func TestLoopSilentConnection(t *testing.T) {
 		t.Errorf("serveFast = %v", err)
 	}
 }
+
+// TestLongHeadBareLF: a request whose lines end in a bare LF (which
+// net/http accepts, as RFC 9112 allows) and whose head is longer than the
+// fast path's buffer is net/http's to answer, not a "414 URI too long": its
+// request line is short, it merely has no CRLF. Both the loop and the
+// goroutine path (a connection the loop handed over because its client
+// did not read) once took the full buffer without a CRLF for an endless
+// request line.
+func TestLongHeadBareLF(t *testing.T) {
+	h := testHandler(t)
+	addr, stop := startFast(t, h, nil)
+	req := "GET /usage/ HTTP/1.1\nHost: x\nCookie: " + strings.Repeat("a", fastBufSize) + "\n\n"
+	if resp, body := exchange(t, addr, req, "GET"); resp.StatusCode != 200 || !strings.Contains(string(body), "<h1") {
+		t.Errorf("from the loop: status %d, want 200 as net/http answers", resp.StatusCode)
+	}
+
+	// The goroutine path: big responses the client does not read first.
+	png := "/screenshots/dockerfile-multistage.png"
+	want := h.site.Entry(png).Body
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	const n = 40 // more than both socket buffers hold
+	if _, err := c.Write([]byte(strings.Repeat("GET "+png+" HTTP/1.1\r\nHost: x\r\n\r\n", n))); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // the loop hands the connection over
+	if _, err := c.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	for i := range n {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("response %d: %v", i, err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != 200 || !bytes.Equal(body, want) {
+			t.Fatalf("response %d: status %d, %d bytes, %v", i, resp.StatusCode, len(body), err)
+		}
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != 200 {
+		t.Errorf("from the goroutine path: status %d, want 200 as net/http answers", resp.StatusCode)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("serveFast = %v", err)
+	}
+}

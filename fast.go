@@ -384,9 +384,11 @@ func (fc *fastConn) answer() (simple bool, err error) {
 		b := (*fc.buf)[:fc.n]
 		end := bytes.Index(b, crlfcrlf)
 		if end < 0 {
-			if fc.n == len(*fc.buf) && bytes.Index(b, crlf) < 0 && requestLineStart(b) {
+			if fc.n == len(*fc.buf) && bytes.IndexByte(b, '\n') < 0 && requestLineStart(b) {
 				// The request line alone fills the buffer: longer than
-				// maxTarget allows, and not worth reading on.
+				// maxTarget allows, and not worth reading on. (A line ends
+				// at LF: net/http also accepts a bare one, so a long head
+				// with bare LFs is net/http's to answer.)
 				fc.refuse(b)
 				return true, net.ErrClosed
 			}
