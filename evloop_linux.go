@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"net"
 	"os"
 	"runtime"
@@ -48,6 +49,7 @@ type evLoop struct {
 	ep     int // epoll instance
 	wakeR  int // pipe the accept loop and shutdown write to
 	wakeW  int //
+	spare  int // a descriptor kept in reserve for detach; -1 if none
 	events []syscall.EpollEvent
 	buf    []byte // the read buffer, shared by the loop's connections
 	out    []byte // response head (and small body)
@@ -85,6 +87,7 @@ func newLoops(s *fastServer) *loopSet {
 				syscall.Close(l.ep)
 				syscall.Close(l.wakeR)
 				syscall.Close(l.wakeW)
+				syscall.Close(l.spare)
 			}
 			return nil
 		}
@@ -120,8 +123,9 @@ func newEvLoop(s *fastServer, files *bodyFiles) (*evLoop, error) {
 		syscall.Close(p[1])
 		return nil, os.NewSyscallError("epoll_ctl", err)
 	}
+	spare, _ := dupCloexec(p[0]) // -1 on failure: only a reserve
 	return &evLoop{
-		s: s, files: files, ep: ep, wakeR: p[0], wakeW: p[1],
+		s: s, files: files, ep: ep, wakeR: p[0], wakeW: p[1], spare: spare,
 		events: make([]syscall.EpollEvent, 256),
 		buf:    make([]byte, fastBufSize),
 		conns:  map[int32]*evConn{},
@@ -181,6 +185,9 @@ func (ls *loopSet) stop() {
 	for _, l := range ls.loops {
 		syscall.Close(l.wakeR) // run closed l.ep
 		syscall.Close(l.wakeW)
+		if l.spare >= 0 {
+			syscall.Close(l.spare)
+		}
 	}
 	runtime.GOMAXPROCS(ls.procs)
 	ls.files.close()
@@ -448,12 +455,26 @@ func (l *evLoop) toGoroutine(c *evConn, pending []byte, unwritten [][]byte) {
 // detach takes the connection out of the loop as a net.Conn (a new
 // descriptor in Go's netpoller; the loop's is closed). On failure the
 // connection is closed and nil returned.
+//
+// The new descriptor is a copy, made before the loop's is closed: a process
+// out of descriptors (RLIMIT_NOFILE) cannot make it, and the connection
+// would be dropped, its request unanswered or its response cut short,
+// where net/http would have served it. So the copy may take the loop's
+// spare descriptor; the one closed here then becomes the new spare.
 func (l *evLoop) detach(c *evConn) net.Conn {
 	delete(l.conns, int32(c.fd))
 	_ = syscall.EpollCtl(l.ep, syscall.EPOLL_CTL_DEL, c.fd, nil)
 	f := os.NewFile(uintptr(c.fd), "")
 	nc, err := net.FileConn(f)
+	if err != nil && l.spare >= 0 && (errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE)) {
+		syscall.Close(l.spare)
+		l.spare = -1
+		nc, err = net.FileConn(f)
+	}
 	_ = f.Close()
+	if l.spare < 0 {
+		l.spare, _ = dupCloexec(l.wakeR)
+	}
 	if err != nil {
 		l.s.active.Done()
 		return nil

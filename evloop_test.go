@@ -8,8 +8,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -197,6 +199,88 @@ func TestLongHeadBareLF(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Errorf("from the goroutine path: status %d, want 200 as net/http answers", resp.StatusCode)
 	}
+	if err := stop(); err != nil {
+		t.Errorf("serveFast = %v", err)
+	}
+}
+
+// TestLoopOutOfDescriptors: a connection leaves its loop with a copy of its
+// descriptor, made before the loop's is closed. A process that has run out
+// of descriptors once could not make that copy, and the loop dropped the
+// connection: here a client that pipelines large images and reads late got
+// a few megabytes of them and then EOF, where net/http would have sent them
+// whole. The loop's spare descriptor now makes the copy possible.
+func TestLoopOutOfDescriptors(t *testing.T) {
+	h := testHandler(t)
+	png := "/screenshots/dockerfile-multistage.png"
+	want := h.site.Entry(png).Body
+	addr, stop := startFast(t, h, nil)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	br := bufio.NewReader(c)
+	req := "GET " + png + " HTTP/1.1\r\nHost: x\r\n\r\n"
+	get := func(n int) {
+		t.Helper()
+		for i := range n {
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("response %d: %v", i, err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			if err != nil || resp.StatusCode != 200 || !bytes.Equal(body, want) {
+				t.Fatalf("response %d: status %d, %d bytes, %v", i, resp.StatusCode, len(body), err)
+			}
+		}
+	}
+	if _, err := c.Write([]byte(req)); err != nil { // the loop has it now
+		t.Fatal(err)
+	}
+	get(1)
+
+	// Use up every descriptor the process may open: a limit just above
+	// the number open, and /dev/null opened until it is refused.
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+		t.Skip(err)
+	}
+	open, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip(err)
+	}
+	lim := old
+	lim.Cur = uint64(len(open) + 16)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Skip(err)
+	}
+	var fill []int
+	defer func() {
+		for _, fd := range fill {
+			syscall.Close(fd)
+		}
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old)
+	}()
+	for len(fill) < 64 {
+		fd, err := syscall.Open("/dev/null", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			break
+		}
+		fill = append(fill, fd)
+	}
+	if _, err := syscall.Open("/dev/null", syscall.O_RDONLY|syscall.O_CLOEXEC, 0); err != syscall.EMFILE {
+		t.Fatalf("descriptors not used up: %v", err)
+	}
+
+	// More than the socket buffers hold: the loop hands the rest over.
+	const n = 40
+	if _, err := c.Write([]byte(strings.Repeat(req, n))); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	get(n)
 	if err := stop(); err != nil {
 		t.Errorf("serveFast = %v", err)
 	}
