@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -261,11 +262,19 @@ func (b *builder) include(name string) ([]byte, error) {
 
 // sortErrors orders problems by file and line, so output is stable however
 // the parallel renderers finished.
-func sortErrors(es markdown.Errors) {
+func sortErrors(es markdown.Errors) markdown.Errors {
 	sort.SliceStable(es, func(i, j int) bool {
 		if es[i].File != es[j].File {
 			return es[i].File < es[j].File
 		}
 		return es[i].Line < es[j].Line
+	})
+	// One problem found twice (an image that is also a link's target,
+	// [![a](x.png)](x.png)) is listed once.
+	seen := make(map[markdown.Error]bool, len(es))
+	return slices.DeleteFunc(es, func(e *markdown.Error) bool {
+		dup := seen[*e]
+		seen[*e] = true
+		return dup
 	})
 }

@@ -212,7 +212,7 @@ func (b *builder) build() (*Site, error) {
 	b.renderPages()
 	b.checkAnchors()
 	if len(b.errs) > 0 {
-		sortErrors(b.errs)
+		b.errs = sortErrors(b.errs)
 		return nil, b.errs
 	}
 	return b.assemble()
@@ -239,7 +239,12 @@ func (b *builder) loadPages() error {
 	})
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("content: no such folder: the source needs content/*.md pages")
+			msg := "content: no such folder: the source folder (-src) must hold content/*.md pages"
+			if m, _ := fs.Glob(b.src, "*.md"); len(m) > 0 {
+				// The likeliest slip: -src naming content/ itself.
+				msg += "; this one holds " + m[0] + " itself: if it is content/, pass the folder above it"
+			}
+			return errors.New(msg)
 		}
 		return fmt.Errorf("content: %w", err)
 	}
@@ -300,7 +305,7 @@ func (b *builder) loadPages() error {
 		bodies[p] = loaded{p, r.body, r.line}
 	}
 	if len(b.errs) > 0 {
-		sortErrors(b.errs)
+		b.errs = sortErrors(b.errs)
 		return b.errs
 	}
 	sort.SliceStable(b.pages, func(i, j int) bool {

@@ -443,3 +443,41 @@ func TestSizesDirective(t *testing.T) {
 		t.Errorf("a bad sizes.json must fail naming the file: %v", err)
 	}
 }
+
+// TestErrorsListedOnce: a problem met twice on one line (an image that is
+// also its link's target) is reported once.
+func TestErrorsListedOnce(t *testing.T) {
+	src := fstest.MapFS{
+		"content/index.md": {Data: []byte("---\ntitle: Home\n---\n\n[![shot](../screenshots/x.png)](../screenshots/x.png)\n")},
+	}
+	_, err := Build(src, Options{})
+	if err == nil {
+		t.Fatal("built a page with a missing image")
+	}
+	msg := err.Error()
+	if n := strings.Count(msg, "\n") + 1; n != 1 || !strings.HasPrefix(msg, "content/index.md:5: ") {
+		t.Errorf("want one problem at content/index.md:5, got %d:\n%s", n, msg)
+	}
+}
+
+// TestSourceWithoutContent: a source folder with no content/ says what it
+// needs, and, when it holds pages itself (-src content), what to pass.
+func TestSourceWithoutContent(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		src  fstest.MapFS
+		hint bool
+	}{
+		{"empty", fstest.MapFS{"README": {Data: []byte("x")}}, false},
+		{"content itself", fstest.MapFS{"index.md": {Data: []byte("# Home\n")}}, true},
+	} {
+		_, err := Build(c.src, Options{})
+		if err == nil || !strings.Contains(err.Error(), "must hold content/*.md") {
+			t.Errorf("%s: err = %v", c.name, err)
+			continue
+		}
+		if got := strings.Contains(err.Error(), "pass the folder above it"); got != c.hint {
+			t.Errorf("%s: hint %v in %q", c.name, got, err)
+		}
+	}
+}
