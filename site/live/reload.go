@@ -92,7 +92,11 @@ func (r *Reloader) Rebuild(changed []string) bool {
 	r.err = err
 	if err != nil {
 		ev := NewErrorEvent(err, r.Src, r.Theme)
-		r.log().Error("build failed; still serving the last good site", "error", err.Error(), "files", changed)
+		msg := "build failed; still serving the last good site"
+		if old == nil {
+			msg = "build failed; serving the error until a build succeeds"
+		}
+		r.log().Error(msg, "error", err.Error(), "files", changed)
 		if r.Hub != nil {
 			r.Hub.Error(ev)
 		}
