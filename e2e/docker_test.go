@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -428,6 +429,43 @@ func (d *docker) exportOnlyBinary(id string) int64 {
 
 func round2(x float64) float64 { return float64(int64(x*100+0.5)) / 100 }
 
+// staleAfter: a run's containers and images still there this long after it
+// started were left by a run killed before its clean-up (a test binary
+// stopped by a signal never runs t.Cleanup). No run takes this long, so a
+// concurrent run's are never touched.
+const staleAfter = time.Hour
+
+// sweepStale removes the containers, then the images, of runs that started
+// before cutoff. A run's label value is its start time (UnixNano, base 36).
+func sweepStale(d *docker, cutoff time.Time) {
+	stale := func(run string) bool {
+		n, err := strconv.ParseInt(run, 36, 64)
+		return err == nil && time.Unix(0, n).Before(cutoff)
+	}
+	for _, kind := range []struct{ list, inspect, rm []string }{
+		{[]string{"ps", "-aq"}, []string{"container", "inspect"}, []string{"rm", "-f"}},
+		{[]string{"images", "-q"}, []string{"image", "inspect"}, []string{"rmi", "-f"}},
+	} {
+		out, err := d.run(time.Minute, append(kind.list, "--filter", "label="+labelKey)...)
+		if err != nil || out == "" {
+			continue
+		}
+		var old []string
+		ids := strings.Fields(out) // an image with two tags is listed twice
+		slices.Sort(ids)
+		for _, id := range slices.Compact(ids) {
+			run, err := d.run(time.Minute, append(kind.inspect, "--format", `{{index .Config.Labels "`+labelKey+`"}}`, id)...)
+			if err == nil && stale(strings.TrimSpace(run)) {
+				old = append(old, id)
+			}
+		}
+		if len(old) > 0 {
+			d.t.Logf("removing %s left by earlier runs: %s", kind.rm[0], strings.Join(old, " "))
+			d.run(2*time.Minute, append(kind.rm, old...)...)
+		}
+	}
+}
+
 func TestDockerImages(t *testing.T) {
 	d := requireDocker(t)
 	root, err := filepath.Abs("..")
@@ -444,6 +482,7 @@ func TestDockerImages(t *testing.T) {
 	// the context between the cold and the warm build.
 	root = snapshot(t, root)
 
+	sweepStale(d, time.Now().Add(-staleAfter))
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	label := labelKey + "=" + run
 	tags := map[string]string{
@@ -556,5 +595,39 @@ func TestStageImages(t *testing.T) {
 	}
 	if got := sizes.StageImages("Step 1/2 : FROM golang:1.26\n ---> 6a12f7f71f52\n"); len(got) != 0 {
 		t.Errorf("single stage: %v", got)
+	}
+}
+
+// TestSweepStale: images labelled by a run older than the cutoff go, a
+// recent run's stay.
+func TestSweepStale(t *testing.T) {
+	d := requireDocker(t)
+	ctx := t.TempDir()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(filepath.Join(ctx, "f"), []byte("x"), 0o644))
+	must(os.WriteFile(filepath.Join(ctx, "Dockerfile"), []byte("FROM scratch\nCOPY f /f\n"), 0o644))
+	now := time.Now()
+	ids := map[string]string{}
+	for name, at := range map[string]time.Time{"old": now.Add(-2 * staleAfter), "new": now} {
+		run := strconv.FormatInt(at.UnixNano(), 36)
+		tag := "multistage-e2e:sweep-" + name + "-" + run
+		d.must(2*time.Minute, "build", "-q", "-t", tag, "--label", labelKey+"="+run, ctx)
+		ids[name] = d.must(time.Minute, "image", "inspect", "--format", "{{.Id}}", tag)
+		t.Cleanup(func() { d.run(time.Minute, "rmi", "-f", tag) })
+	}
+	if ids["old"] == ids["new"] {
+		t.Fatal("the two images are one: labels did not make them differ")
+	}
+	sweepStale(d, now.Add(-staleAfter))
+	if _, err := d.run(time.Minute, "image", "inspect", ids["old"]); err == nil {
+		t.Error("the old run's image is still there")
+	}
+	if _, err := d.run(time.Minute, "image", "inspect", ids["new"]); err != nil {
+		t.Errorf("the recent run's image is gone: %v", err)
 	}
 }
