@@ -481,3 +481,40 @@ func TestSourceWithoutContent(t *testing.T) {
 		}
 	}
 }
+
+// TestTidyHistory: docker history's instructions as a Dockerfile writes
+// them, the legacy builder's HEALTHCHECK dump included.
+func TestTidyHistory(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`/bin/sh -c #(nop)  CMD ["serve"]`, `CMD ["serve"]`},
+		{`/bin/sh -c #(nop)  HEALTHCHECK &{["CMD" "/multistage" "healthcheck"] "30s" "3s" "5s" '\x03'}`,
+			`HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 CMD ["/multistage", "healthcheck"]`},
+		{`/bin/sh -c #(nop)  HEALTHCHECK &{["CMD" "/multistage" "healthcheck"] "30s" "3s" "5s" "2s" '\x03'}`,
+			`HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --start-interval=2s --retries=3 CMD ["/multistage", "healthcheck"]`},
+		{`/bin/sh -c #(nop)  HEALTHCHECK &{["CMD-SHELL" "curl -f http://localhost/ || exit 1"] "0s" "0s" "0s" '\x00'}`,
+			`HEALTHCHECK CMD curl -f http://localhost/ || exit 1`},
+		{`/bin/sh -c #(nop)  HEALTHCHECK &{["NONE"] "0s" "0s" "0s" '\x00'}`, `HEALTHCHECK NONE`},
+		{`/bin/sh -c #(nop)  HEALTHCHECK &{["CMD" "a"] "30s"}`, `HEALTHCHECK &{["CMD" "a"] "30s"}`}, // unknown shape: as is
+		{`HEALTHCHECK --interval=5s CMD ["/x"]`, `HEALTHCHECK --interval=5s CMD ["/x"]`},            // BuildKit writes it plainly
+	} {
+		if got := tidyHistory(c.in); got != c.want {
+			t.Errorf("tidyHistory(%q)\n got %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}
+
+// FuzzTidyHistory: any docker history line is tidied without a panic, and
+// a tidied HEALTHCHECK is left as it is when tidied again.
+func FuzzTidyHistory(f *testing.F) {
+	f.Add(`/bin/sh -c #(nop)  HEALTHCHECK &{["CMD" "/multistage" "healthcheck"] "30s" "3s" "5s" '\x03'}`)
+	f.Add(`HEALTHCHECK &{["NONE"] "0s" "0s" "0s" '\x00'}`)
+	f.Add(`HEALTHCHECK &{["CMD-SHELL" "x"] "1s" "2s" "3s" "4s" 'a'}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		once := tidyHistory(s)
+		if strings.HasPrefix(once, "HEALTHCHECK ") && !strings.HasPrefix(once, "HEALTHCHECK &{") && len(once) <= 140 {
+			if twice := tidyHistory(once); twice != once {
+				t.Errorf("%q tidied to %q, then to %q", s, once, twice)
+			}
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"strconv"
 	"strings"
 
 	"multistage/internal/sizes"
@@ -140,8 +141,85 @@ func tidyHistory(s string) string {
 	s = strings.TrimSpace(s)
 	s = strings.TrimSpace(strings.TrimPrefix(s, "/bin/sh -c #(nop)"))
 	s = strings.TrimPrefix(s, "|2 ")
+	if h, ok := tidyHealthcheck(s); ok {
+		s = h
+	}
 	if len(s) > 140 {
 		s = s[:137] + "..."
 	}
 	return s
+}
+
+// tidyHealthcheck turns the legacy builder's dump of a HEALTHCHECK's
+// settings (Docker 20.10: `HEALTHCHECK &{["CMD" "/multistage" "healthcheck"]
+// "30s" "3s" "5s" '\x03'}`; later versions add a start interval) back into
+// the instruction as a Dockerfile writes it. Anything else is left alone.
+func tidyHealthcheck(s string) (string, bool) {
+	rest, ok := strings.CutPrefix(s, "HEALTHCHECK &{[")
+	if !ok || !strings.HasSuffix(rest, "}") {
+		return "", false
+	}
+	var test []string
+	for {
+		rest = strings.TrimLeft(rest, " ")
+		if r, ok := strings.CutPrefix(rest, "]"); ok {
+			rest = r
+			break
+		}
+		q, err := strconv.QuotedPrefix(rest)
+		if err != nil {
+			return "", false
+		}
+		v, _ := strconv.Unquote(q)
+		test = append(test, v)
+		rest = rest[len(q):]
+	}
+	var durs []string
+	for {
+		rest = strings.TrimLeft(rest, " ")
+		if !strings.HasPrefix(rest, `"`) {
+			break
+		}
+		q, err := strconv.QuotedPrefix(rest)
+		if err != nil {
+			return "", false
+		}
+		v, _ := strconv.Unquote(q)
+		durs = append(durs, v)
+		rest = rest[len(q):]
+	}
+	q, err := strconv.QuotedPrefix(rest)
+	if err != nil || len(durs) < 3 || len(durs) > 4 || len(test) == 0 || rest[len(q):] != "}" {
+		return "", false
+	}
+	r, _ := strconv.Unquote(q)
+	if len([]rune(r)) != 1 {
+		return "", false
+	}
+	var b strings.Builder
+	b.WriteString("HEALTHCHECK")
+	if test[0] == "NONE" {
+		return b.String() + " NONE", true
+	}
+	for i, flag := range []string{"interval", "timeout", "start-period", "start-interval"}[:len(durs)] {
+		if durs[i] != "0s" && durs[i] != "" {
+			fmt.Fprintf(&b, " --%s=%s", flag, durs[i])
+		}
+	}
+	if n := []rune(r)[0]; n > 0 {
+		fmt.Fprintf(&b, " --retries=%d", n)
+	}
+	switch {
+	case test[0] == "CMD-SHELL" && len(test) == 2:
+		b.WriteString(" CMD " + test[1])
+	case test[0] == "CMD":
+		quoted := make([]string, len(test)-1)
+		for i, a := range test[1:] {
+			quoted[i] = strconv.Quote(a)
+		}
+		b.WriteString(" CMD [" + strings.Join(quoted, ", ") + "]")
+	default:
+		return "", false
+	}
+	return b.String(), true
 }
