@@ -19,6 +19,12 @@ const Marker = ".multistage-build"
 
 const markerText = "This folder is written by `multistage build` and replaced whole on each build.\nDo not keep other files in it.\n"
 
+// manifestHead starts the list of files (size and slash-separated path, one
+// a line, sorted) that Commit appends to Marker: a file that is not listed
+// there, or whose size changed, is one the next export will not delete
+// unless forced.
+const manifestHead = "\nWritten by the last build (a file not listed here, or of another size, stops the next\nbuild from replacing this folder unless it is given -force):\n"
+
 // ExportOptions tune Export.
 type ExportOptions struct {
 	// Force replaces dir even when it is a non-empty folder without Marker,
@@ -81,7 +87,8 @@ type Exporter struct {
 	made    sync.Map // folders known to exist (slash-separated, relative)
 	mkdirs  sync.WaitGroup
 	mu      sync.Mutex
-	written map[string]bool // URL paths written
+	written map[string]bool  // URL paths written
+	sizes   map[string]int64 // files written (slash-separated, relative): their sizes
 	files   int
 	bytes   int64
 	total   int // expected files, for Progress
@@ -108,7 +115,7 @@ func StartExport(dir string, opt ExportOptions) (*Exporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &Exporter{dir: dir, tmp: tmp, opt: opt, written: map[string]bool{}}
+	x := &Exporter{dir: dir, tmp: tmp, opt: opt, written: map[string]bool{}, sizes: map[string]int64{}}
 	// The marker goes first: an interrupted export leaves a folder that
 	// removeStale recognises as its own.
 	if err = os.WriteFile(filepath.Join(tmp, Marker), []byte(markerText), 0o644); err == nil {
@@ -189,6 +196,7 @@ func (x *Exporter) write(e *Entry) error {
 		return err
 	}
 	x.written[e.Path] = true
+	x.sizes[rel] = int64(len(e.Body))
 	x.files++
 	x.bytes += int64(len(e.Body))
 	if x.opt.Progress != nil && x.err == nil {
@@ -236,13 +244,82 @@ func (x *Exporter) Commit(s *Site) (files int, bytes int64, err error) {
 	if x.err != nil {
 		return 0, 0, fmt.Errorf("export %s: %w", x.dir, x.err)
 	}
+	marker := x.manifest()
+	if err := os.WriteFile(filepath.Join(x.tmp, Marker), marker, 0o644); err != nil {
+		return 0, 0, fmt.Errorf("export %s: %w", x.dir, err)
+	}
 	if err := os.Chmod(x.tmp, 0o755); err != nil { // MkdirTemp makes it 0700
 		return 0, 0, err
 	}
 	if err := swap(x.tmp, x.dir); err != nil {
 		return 0, 0, fmt.Errorf("export %s: %w", x.dir, err)
 	}
-	return x.files + 1, x.bytes + int64(len(markerText)), nil
+	return x.files + 1, x.bytes + int64(len(marker)), nil
+}
+
+// manifest is Marker's text with the list of the files written.
+func (x *Exporter) manifest() []byte {
+	paths := make([]string, 0, len(x.sizes))
+	for p := range x.sizes {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	b := []byte(markerText + manifestHead)
+	for _, p := range paths {
+		b = fmt.Appendf(b, "%d %s\n", x.sizes[p], p)
+	}
+	return b
+}
+
+// readManifest returns the files an earlier export listed in its Marker,
+// or nil when it has no list (an export older than the list).
+func readManifest(marker []byte) map[string]int64 {
+	_, list, ok := strings.Cut(string(marker), manifestHead)
+	if !ok {
+		return nil
+	}
+	files := map[string]int64{}
+	for _, line := range strings.Split(list, "\n") {
+		size, p, ok := strings.Cut(line, " ")
+		var n int64
+		if _, err := fmt.Sscan(size, &n); ok && err == nil {
+			files[p] = n
+		}
+	}
+	return files
+}
+
+// foreignFiles lists (sorted, slash-separated) the files in dir that the
+// export whose Marker listed files did not write, or that changed size
+// since: what replacing dir would delete of someone else's.
+func foreignFiles(dir string, files map[string]int64) ([]string, error) {
+	var foreign []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, p)
+		rel = filepath.ToSlash(rel)
+		if rel == Marker {
+			return nil
+		}
+		size, ok := files[rel]
+		if ok && d.Type().IsRegular() {
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			ok = fi.Size() == size
+		}
+		if !ok {
+			foreign = append(foreign, rel)
+		}
+		return nil
+	})
+	return foreign, err
 }
 
 func (x *Exporter) failed() bool {
@@ -288,8 +365,28 @@ func checkReplaceable(dir string, force bool) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("output %s is a file, not a folder", dir)
 	}
-	if _, err := os.Lstat(filepath.Join(dir, Marker)); err == nil || force {
+	if force {
 		return nil
+	}
+	if marker, err := os.ReadFile(filepath.Join(dir, Marker)); err == nil {
+		// Ours: replaceable, unless someone has since put files in it (a
+		// CNAME for GitHub Pages, say) or edited ours.
+		files := readManifest(marker)
+		if files == nil {
+			return nil
+		}
+		foreign, err := foreignFiles(dir, files)
+		if err != nil {
+			return err
+		}
+		if len(foreign) == 0 {
+			return nil
+		}
+		list := strings.Join(foreign[:min(len(foreign), 5)], ", ")
+		if len(foreign) > 5 {
+			list += fmt.Sprintf(" and %d more", len(foreign)-5)
+		}
+		return fmt.Errorf("will not replace %s: %w: %s (added or changed since the last build); move them out, or pass -force to replace the folder and delete them", dir, ErrNotOurs, list)
 	}
 	f, err := os.Open(dir)
 	if err != nil {

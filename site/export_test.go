@@ -294,6 +294,66 @@ func TestExportRefuses(t *testing.T) {
 
 // TestExportFailureKeepsOld: an export that fails while writing leaves the
 // previous output as it was, and no temporary folder behind.
+// TestExportKeepsAddedFiles: an export replaces its own earlier output only
+// as that export wrote it. A file added since (a CNAME for GitHub Pages) or
+// one of its files edited stops it, named; -force replaces all.
+func TestExportKeepsAddedFiles(t *testing.T) {
+	s, err := Build(os.DirFS("testdata/export"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, file string
+		change     func(dir string) error
+	}{
+		{"added", "CNAME", func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "CNAME"), []byte("docs.example.com\n"), 0o644)
+		}},
+		{"added deep", "guide/notes.md", func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "guide", "notes.md"), []byte("mine"), 0o644)
+		}},
+		{"edited", "index.html", func(dir string) error {
+			f, err := os.OpenFile(filepath.Join(dir, "index.html"), os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = f.WriteString("<!-- hand edit -->")
+			return err
+		}},
+		{"link", "latest", func(dir string) error {
+			return os.Symlink("index.html", filepath.Join(dir, "latest"))
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "public")
+			if _, _, err := s.Export(out, ExportOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := s.Export(out, ExportOptions{}); err != nil {
+				t.Fatalf("replacing its own output: %v", err)
+			}
+			if err := c.change(out); err != nil {
+				t.Fatal(err)
+			}
+			before := tree(t, out)
+			_, _, err := s.Export(out, ExportOptions{})
+			if !errors.Is(err, ErrNotOurs) || !strings.Contains(err.Error(), c.file) || !strings.Contains(err.Error(), "-force") {
+				t.Fatalf("export over an output with %s %s: %v", c.name, c.file, err)
+			}
+			if after := tree(t, out); after != before {
+				t.Error("the refused export changed the folder")
+			}
+			if _, _, err := s.Export(out, ExportOptions{Force: true}); err != nil {
+				t.Fatalf("-force: %v", err)
+			}
+			if _, _, err := s.Export(out, ExportOptions{}); err != nil {
+				t.Errorf("after -force, the output is ours again: %v", err)
+			}
+		})
+	}
+}
+
 func TestExportFailureKeepsOld(t *testing.T) {
 	dir := exportSmall(t, Options{})
 	before := tree(t, dir)
