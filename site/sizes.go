@@ -159,35 +159,12 @@ func tidyHealthcheck(s string) (string, bool) {
 	if !ok || !strings.HasSuffix(rest, "}") {
 		return "", false
 	}
-	var test []string
-	for {
-		rest = strings.TrimLeft(rest, " ")
-		if r, ok := strings.CutPrefix(rest, "]"); ok {
-			rest = r
-			break
-		}
-		q, err := strconv.QuotedPrefix(rest)
-		if err != nil {
-			return "", false
-		}
-		v, _ := strconv.Unquote(q)
-		test = append(test, v)
-		rest = rest[len(q):]
+	test, rest := quotedRun(rest)
+	rest, ok = strings.CutPrefix(rest, "]")
+	if !ok {
+		return "", false
 	}
-	var durs []string
-	for {
-		rest = strings.TrimLeft(rest, " ")
-		if !strings.HasPrefix(rest, `"`) {
-			break
-		}
-		q, err := strconv.QuotedPrefix(rest)
-		if err != nil {
-			return "", false
-		}
-		v, _ := strconv.Unquote(q)
-		durs = append(durs, v)
-		rest = rest[len(q):]
-	}
+	durs, rest := quotedRun(rest)
 	q, err := strconv.QuotedPrefix(rest)
 	if err != nil || len(durs) < 3 || len(durs) > 4 || len(test) == 0 || rest[len(q):] != "}" {
 		return "", false
@@ -222,4 +199,24 @@ func tidyHealthcheck(s string) (string, bool) {
 		return "", false
 	}
 	return b.String(), true
+}
+
+// quotedRun reads the Go-quoted strings ("a" "b") at the start of s, each
+// after optional spaces, and returns them and what follows them (its
+// leading spaces trimmed).
+func quotedRun(s string) ([]string, string) {
+	var vs []string
+	for {
+		s = strings.TrimLeft(s, " ")
+		if !strings.HasPrefix(s, `"`) {
+			return vs, s
+		}
+		q, err := strconv.QuotedPrefix(s)
+		if err != nil {
+			return vs, s
+		}
+		v, _ := strconv.Unquote(q)
+		vs = append(vs, v)
+		s = s[len(q):]
+	}
 }
