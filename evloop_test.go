@@ -87,16 +87,7 @@ func TestLoopWriteBlocked(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // the server's writes block meanwhile
 	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
 	br := bufio.NewReader(c)
-	for i := range n {
-		resp, err := http.ReadResponse(br, nil)
-		if err != nil {
-			t.Fatalf("response %d: %v", i, err)
-		}
-		body, err := io.ReadAll(resp.Body)
-		if err != nil || resp.StatusCode != 200 || !bytes.Equal(body, want) {
-			t.Fatalf("response %d: status %d, %d bytes (want %d), %v", i, resp.StatusCode, len(body), len(want), err)
-		}
-	}
+	readResponses(t, br, n, want)
 	if err := stop(); err != nil {
 		t.Errorf("serveFast = %v", err)
 	}
@@ -181,16 +172,7 @@ func TestLongHeadBareLF(t *testing.T) {
 		t.Fatal(err)
 	}
 	br := bufio.NewReader(c)
-	for i := range n {
-		resp, err := http.ReadResponse(br, nil)
-		if err != nil {
-			t.Fatalf("response %d: %v", i, err)
-		}
-		body, err := io.ReadAll(resp.Body)
-		if err != nil || resp.StatusCode != 200 || !bytes.Equal(body, want) {
-			t.Fatalf("response %d: status %d, %d bytes, %v", i, resp.StatusCode, len(body), err)
-		}
-	}
+	readResponses(t, br, n, want)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -225,16 +207,7 @@ func TestLoopOutOfDescriptors(t *testing.T) {
 	req := "GET " + png + " HTTP/1.1\r\nHost: x\r\n\r\n"
 	get := func(n int) {
 		t.Helper()
-		for i := range n {
-			resp, err := http.ReadResponse(br, nil)
-			if err != nil {
-				t.Fatalf("response %d: %v", i, err)
-			}
-			body, err := io.ReadAll(resp.Body)
-			if err != nil || resp.StatusCode != 200 || !bytes.Equal(body, want) {
-				t.Fatalf("response %d: status %d, %d bytes, %v", i, resp.StatusCode, len(body), err)
-			}
-		}
+		readResponses(t, br, n, want)
 	}
 	if _, err := c.Write([]byte(req)); err != nil { // the loop has it now
 		t.Fatal(err)
@@ -283,5 +256,20 @@ func TestLoopOutOfDescriptors(t *testing.T) {
 	get(n)
 	if err := stop(); err != nil {
 		t.Errorf("serveFast = %v", err)
+	}
+}
+
+// readResponses reads n responses from br, each a 200 whose body is want.
+func readResponses(t *testing.T, br *bufio.Reader, n int, want []byte) {
+	t.Helper()
+	for i := range n {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("response %d: %v", i, err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != 200 || !bytes.Equal(body, want) {
+			t.Fatalf("response %d: status %d, %d bytes (want %d), %v", i, resp.StatusCode, len(body), len(want), err)
+		}
 	}
 }
